@@ -1,0 +1,237 @@
+"""The one entry point: load the data once, then answer questions, alone or in a conversation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import answers, unanswered
+from .answers import Answer
+from .conversation import Conversation
+from .errors import InputError
+from .intents import Intent, Vocabulary, load_intents
+from .knowledge import Item, KnowledgeBase, load_knowledge
+from .lexicon import Reading
+from .matcher import Candidate, IntentMatcher
+from .reply import Reply
+from .settings import Settings
+
+ANSWERING = ("item", "items", "list", "summary")
+FIRST, SECOND = ("1st", "first"), ("2nd", "second")
+
+
+@dataclass
+class Chatbot:
+    """Knowledge, intents and matcher, built once; `ask` is cheap and keeps no state of its own."""
+
+    knowledge: KnowledgeBase
+    intents: dict[str, Intent]
+    vocabulary: Vocabulary
+    matcher: IntentMatcher
+    settings: Settings
+
+    @classmethod
+    def load(cls, knowledge_dir: str | Path | None = None, intents_dir: str | Path | None = None,
+             *, settings: Settings | None = None) -> "Chatbot":
+        """Load and validate the bundled data (or the folders given); raise DataError if it is broken."""
+        settings = settings or Settings.from_env(knowledge_dir=knowledge_dir, intents_dir=intents_dir)
+        knowledge = load_knowledge(settings.knowledge_dir, max_file_bytes=settings.max_file_bytes)
+        intents, vocabulary = load_intents(settings.intents_dir, knowledge, max_file_bytes=settings.max_file_bytes)
+        matcher = IntentMatcher.build(knowledge, intents, vocabulary)
+        return cls(knowledge, intents, vocabulary, matcher, settings)
+
+    def ask(self, text: str, conversation: Conversation | None = None) -> Reply:
+        """Answer one question. With a `conversation`, follow-ups use and update its context."""
+        question = self.clean(text)
+        conversation = conversation if conversation is not None else Conversation()
+        conversation.turns += 1
+        reading, candidates = self.matcher.match(question, default_category=self._list_in_view(conversation))
+        reply = self._respond(reading, candidates, conversation)
+        log = self.settings.unanswered_log
+        if log is not None and (reply.fallback or reply.confidence < self.settings.unsure_below):
+            best = candidates[0].intent.name if candidates else None
+            unanswered.record(log, question, reply, best)
+        return reply
+
+    def _respond(self, reading: Reading, candidates: list[Candidate], conversation: Conversation) -> Reply:
+        """Decide what kind of reply a ranked question gets: pick, follow-up, clarify, answer or fallback."""
+        pending, conversation.pending = conversation.pending, ()
+        if pending:
+            chosen = _choose(pending, reading)
+            if chosen is not None:
+                return self._answer(chosen, reading, conversation, context="answer to the clarifying question")
+        best = candidates[0] if candidates else None
+        if best is None or best.score < self.settings.threshold:
+            return self._unsure(candidates, best)
+        if best.intent.answer == "followup":
+            return self._follow_up(best, reading, conversation)
+        rival = next((c for c in candidates[1:] if _differs(best, c)), None)
+        if (rival is not None and best.intent.answer in ANSWERING and rival.intent.answer in ANSWERING
+                and best.score - rival.score < self.settings.clarify_margin):
+            return self._clarify(best, rival, conversation)
+        context = _implied_context(reading, best)
+        return self._answer(best, reading, conversation, context=context)
+
+    def clean(self, text: object) -> str:
+        """The question as the matcher sees it; raise InputError for what is not a question."""
+        if not isinstance(text, str):
+            raise InputError(f"a question must be text, not {type(text).__name__}")
+        question = "".join(ch if ch.isprintable() else " " for ch in text[: self.settings.max_question_chars])
+        if not question.strip():
+            raise InputError("the question is empty")
+        return question.strip()
+
+    def _list_in_view(self, conversation: Conversation) -> str:
+        """Where a bare "the third one" looks: the last list shown, else the current item's, else
+        the first ordered list (the steps)."""
+        if conversation.listed:
+            return conversation.listed
+        ordered = [c.name for c in self.knowledge.categories.values() if c.ordered]
+        return ordered[0] if ordered else next(iter(self.knowledge.categories))
+
+    def _answer(self, candidate: Candidate, reading: Reading, conversation: Conversation, *,
+                context: str | None = None, detail: str | None = None) -> Reply:
+        intent, kb = candidate.intent, self.knowledge
+        detail = detail or ("long" if "more" in reading.tokens else "short")
+        if intent.answer == "item":
+            items = [kb.item(i) for i in (candidate.items or (intent.item,))][:3]
+            answer = answers.explain(kb, items, detail=detail, intent=intent)
+            conversation.item, conversation.listed = items[-1].id, items[-1].category
+        elif intent.answer == "items":
+            items = [kb.item(i) for i in intent.items]
+            answer = answers.explain(kb, items, detail=detail, intent=intent)
+            conversation.item, conversation.listed = items[0].id, items[0].category
+        elif intent.answer == "list":
+            answer = answers.list_category(kb, intent.category or "", intent)
+            conversation.item, conversation.listed = None, intent.category
+        elif intent.answer == "summary":
+            answer = answers.summary(kb, intent)
+        elif intent.answer == "not_covered":
+            answer = answers.not_covered(kb, intent, self.vocabulary.gaps.get(candidate.gap or ""))
+        elif intent.answer == "out_of_scope":
+            answer = answers.out_of_scope(intent)
+        else:
+            answer = answers.fixed_text(intent)
+        return _reply(answer, intent.name, candidate.score, fallback=intent.is_fallback, context=context)
+
+    def _follow_up(self, candidate: Candidate, reading: Reading, conversation: Conversation) -> Reply:
+        """next / previous / more / "do I need it?": all lean on the current item."""
+        kb, action = self.knowledge, candidate.intent.action
+        named = _named_category(reading, self.matcher)
+        if action in ("next", "previous") and named and (conversation.item is None or
+                                                         kb.item(conversation.item).category != named):
+            first = kb.categories[named].items[0]
+            return self._explain(first, candidate, conversation, f"first of the {named}")
+        if conversation.item is None:
+            return _reply(answers.no_context(kb), "no_context", candidate.score, fallback=True)
+        current = kb.item(conversation.item)
+        if action in ("next", "previous"):
+            step = 1 if action == "next" else -1
+            neighbour = kb.neighbour(current, step)
+            if neighbour is None:
+                return _reply(answers.end_of_list(kb, current, step), "end_of_list", candidate.score,
+                              fallback=False, context=f"{action} after {current.id}")
+            return self._explain(neighbour, candidate, conversation, f"{action} after {current.id}")
+        detail = "long" if action == "more" else "short"
+        return self._explain(current, candidate, conversation, f"{action} about {current.id}", detail=detail)
+
+    def _explain(self, item: Item, candidate: Candidate, conversation: Conversation, context: str,
+                 *, detail: str = "short") -> Reply:
+        """Answer about `item` as the intent that normally explains its category would."""
+        intent = self._intent_for(item)
+        answer = answers.explain(self.knowledge, [item], detail=detail, intent=intent)
+        conversation.item, conversation.listed = item.id, item.category
+        return _reply(answer, intent.name, candidate.score, fallback=False, context=context)
+
+    def _intent_for(self, item: Item) -> Intent:
+        """The intent that answers an item: the slot intent of its category, or the fixed one."""
+        for intent in self.intents.values():
+            if intent.slot == item.category or intent.item == item.id:
+                return intent
+        raise LookupError(item.id)  # validation guarantees every item is reachable
+
+    def _clarify(self, best: Candidate, rival: Candidate, conversation: Conversation) -> Reply:
+        conversation.pending = (best, rival)
+        options = [self._describe(best), self._describe(rival)]
+        answer = answers.clarify(options)
+        return Reply(answers.finish(answer), "clarify", best.score, True, options[:], (), None, tuple(options))
+
+    def _describe(self, candidate: Candidate) -> str:
+        """A short name for what a candidate would answer ("the maths skill", "the list of steps")."""
+        intent, kb = candidate.intent, self.knowledge
+        item_id = candidate.items[0] if candidate.items else intent.item
+        if item_id:
+            item = kb.item(item_id)
+            return f"the {kb.category_of(item).noun} \"{item.title}\""
+        if intent.answer == "list":
+            return f"the list of {intent.category}"
+        return intent.name.replace("_", " ")
+
+    def _unsure(self, candidates: list[Candidate], best: Candidate | None) -> Reply:
+        guesses = [self._question_for(c) for c in candidates[:3] if c.intent.answer in ANSWERING]
+        answer = answers.unsure(self.knowledge, [g for g in guesses if g])
+        return _reply(answer, "fallback", best.score if best else 0.0, fallback=True)
+
+    def _question_for(self, candidate: Candidate) -> str | None:
+        """A question that would get this candidate's answer, to offer as a suggestion."""
+        item_id = candidate.items[0] if candidate.items else candidate.intent.item
+        if item_id:
+            return self.knowledge.item(item_id).ask
+        if candidate.intent.answer == "list":
+            return f"What are the {candidate.intent.category}?"
+        return None
+
+
+def _reply(answer: Answer, intent: str, confidence: float, *, fallback: bool, context: str | None = None) -> Reply:
+    return Reply(answers.finish(answer), intent, max(0.0, min(1.0, confidence)), fallback,
+                 answer.suggestions, answer.sources, context)
+
+
+def _differs(a: Candidate, b: Candidate) -> bool:
+    """Two candidates that would give different answers (not merely two intents with one answer)."""
+    return _answer_key(a) != _answer_key(b)
+
+
+def _answer_key(candidate: Candidate) -> str:
+    """What a candidate answers: its main item, the list it shows, or else its intent."""
+    intent = candidate.intent
+    main = (candidate.items or (intent.item,) if intent.item else candidate.items or intent.items)
+    if main:
+        return main[0]
+    return f"list:{intent.category}" if intent.answer == "list" else intent.name
+
+
+def _choose(options: tuple[Candidate, ...], reading: Reading) -> Candidate | None:
+    """Which option of a clarifying question the user picked: by position or by naming its kind."""
+    tokens = set(reading.tokens)
+    if tokens & set(FIRST) or reading.tokens == ("1",):
+        return options[0]
+    if tokens & set(SECOND) or reading.tokens == ("2",):
+        return options[1]
+    for option in options:
+        category = option.intent.slot or option.intent.category
+        if category and any(t in tokens for t in _category_words(category)):
+            return option
+    return None
+
+
+def _category_words(category: str) -> tuple[str, ...]:
+    from .normalize import normalize
+
+    return normalize(category) + (category.upper(),)
+
+
+def _named_category(reading: Reading, matcher: IntentMatcher) -> str | None:
+    """A category the question names outright ("next skill")."""
+    for token in reading.tokens:
+        if token in matcher.lexicon.categories:
+            return matcher.lexicon.categories[token]
+    return None
+
+
+def _implied_context(reading: Reading, candidate: Candidate) -> str | None:
+    """Say so when "the third one" was read against the last list rather than a list named."""
+    for mention in reading.mentions:
+        if mention.implied and set(mention.items) & set(candidate.items):
+            return f"item {mention.position} of the {mention.category}"
+    return None

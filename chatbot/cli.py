@@ -1,0 +1,143 @@
+"""The `chatbot` command: a thin shell over the library. Each command parses its arguments,
+calls the library, and prints; errors become a message on stderr and a meaningful exit code.
+
+Exit codes: 0 success, 1 broken data files (or a check that found problems), 2 bad usage or input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterator
+from typing import TextIO
+
+from .errors import ChatbotError, DataError, InputError
+
+EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+
+DESCRIPTION = """\
+Answers questions about becoming a production (manufacturing) technician, from one career guide.
+Run `chatbot` with no command for an interactive chat, or `chatbot ask "your question"`."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        args = parser.parse_args(["chat", *(argv or sys.argv[1:])])
+    try:
+        return args.run(args)
+    except DataError as error:
+        print(f"chatbot: error: {error}", file=sys.stderr)
+        return EXIT_DATA
+    except InputError as error:
+        print(f"chatbot: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except ChatbotError as error:
+        print(f"chatbot: error: {error}", file=sys.stderr)
+        return EXIT_DATA
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        sys.stderr.close()
+        return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """All commands and their options; each command module adds its own subparser."""
+    parser = argparse.ArgumentParser(prog="chatbot", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in COMMANDS:
+        add(commands)
+    return parser
+
+
+def data_options(parser: argparse.ArgumentParser) -> None:
+    """--knowledge and --intents, shared by every command that loads the bot."""
+    parser.add_argument("--knowledge", metavar="DIR",
+                        help="folder of knowledge YAML files (default: the bundled guide; env CHATBOT_KNOWLEDGE_DIR)")
+    parser.add_argument("--intents", metavar="DIR",
+                        help="folder of intent YAML files (default: the bundled intents; env CHATBOT_INTENTS_DIR)")
+
+
+def load_bot(args: argparse.Namespace, **overrides: object):  # -> Chatbot, imported lazily
+    """The bot for these arguments."""
+    from .bot import Chatbot
+    from .settings import Settings
+
+    settings = Settings.from_env(knowledge_dir=args.knowledge, intents_dir=args.intents, **overrides)
+    return Chatbot.load(settings=settings)
+
+
+# --- chatbot ask -----------------------------------------------------------------------------
+
+def add_ask(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "ask", help="answer one question, or a file of them (one per line)",
+        description="Answer a question given as an argument, or one question per line from a file or "
+                    "standard input. Blank lines are skipped. Questions are independent unless "
+                    "--conversation is given.",
+        epilog='examples:\n  chatbot ask "what skills do i need?"\n  chatbot ask --json "do I need a degree?"\n'
+               "  chatbot ask --json < questions.txt\n  chatbot ask --conversation < dialogue.txt",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("question", nargs="*", help="the question (omit it to read questions from standard input)")
+    parser.add_argument("--file", "-f", metavar="PATH", help="read questions from PATH, one per line ('-' for stdin)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per question, one per line")
+    parser.add_argument("--conversation", "-c", action="store_true",
+                        help="treat the questions as one conversation, so follow-ups use context")
+    data_options(parser)
+    parser.set_defaults(run=run_ask)
+
+
+def run_ask(args: argparse.Namespace) -> int:
+    questions = _questions(args)
+    bot = load_bot(args)
+    from .conversation import Conversation
+
+    conversation = Conversation() if args.conversation else None
+    several = not args.question
+    out = sys.stdout
+    for question in questions:
+        reply = bot.ask(question, conversation if conversation is not None else None)
+        if args.json:
+            out.write(json.dumps({"question": question, **reply.to_dict()}, ensure_ascii=False) + "\n")
+        elif several:
+            out.write(f"> {question}\n{reply.text}\n\n")
+        else:
+            out.write(reply.text + "\n")
+        out.flush()
+    return EXIT_OK
+
+
+def _questions(args: argparse.Namespace) -> Iterator[str]:
+    """The question from the arguments, or the non-blank lines of the file or stdin."""
+    if args.question:
+        if args.file:
+            raise InputError("give a question or --file, not both")
+        question = " ".join(args.question)
+        if not question.strip():
+            raise InputError("the question is empty")
+        return iter([question])
+    if args.file and args.file != "-":
+        try:
+            stream: TextIO = open(args.file, encoding="utf-8", errors="replace")  # noqa: SIM115
+        except OSError as error:
+            raise InputError(f"cannot read {args.file}: {error.strerror}") from None
+    elif sys.stdin is None or sys.stdin.isatty():
+        raise InputError('no question given: try chatbot ask "what does a production technician do?"')
+    else:
+        stream = _stdin_text()
+    return (line.strip() for line in stream if line.strip())
+
+
+def _stdin_text() -> TextIO:
+    """Standard input as text; bytes that are not UTF-8 become U+FFFD rather than a crash."""
+    import io
+
+    return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+
+
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_ask]

@@ -1,0 +1,116 @@
+"""Read one YAML data file safely, keeping the line of every value for error messages.
+
+Only the safe loader is used. Anchors and aliases are refused (they are how "billion laughs"
+files blow up), files over a size cap are refused unread, and text must be UTF-8.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import DataError
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - libyaml is missing on some platforms
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+
+class Mapping(dict):
+    """A YAML mapping that remembers its own line and the line of each key."""
+
+    line: int = 0
+    lines: dict[str, int]
+
+
+class Sequence(list):
+    """A YAML sequence that remembers its own line and the line of each entry."""
+
+    line: int = 0
+    lines: list[int]
+
+
+def line_of(value: Any, key: str | int | None = None) -> int:
+    """The line of `value` (or of its entry `key`), 0 when unknown."""
+    if key is not None and isinstance(value, (Mapping, Sequence)):
+        try:
+            return value.lines[key]  # type: ignore[index]
+        except (KeyError, IndexError, TypeError):
+            pass
+    return getattr(value, "line", 0)
+
+
+def read_yaml(path: Path, *, max_bytes: int) -> Any:
+    """Parse `path` into plain values (Mapping, Sequence, str, int, float, bool, None)."""
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise DataError(f"file is {size:,} bytes, over the limit of {max_bytes:,}", path=name)
+        raw = path.read_bytes()
+    except OSError as error:
+        raise DataError(f"cannot read file: {error.strerror or error}", path=name) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise DataError(f"not UTF-8 text (byte {raw[error.start]:#04x})", path=name, line=line) from None
+    if "\x00" in text:
+        raise DataError("file contains a NUL byte", path=name, line=text[: text.index("\x00")].count("\n") + 1)
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        problem = " ".join(filter(None, [error.context, error.problem]))
+        raise DataError(f"invalid YAML: {problem}", path=name, line=mark.line + 1 if mark else None) from None
+    except yaml.YAMLError as error:
+        raise DataError(f"invalid YAML: {error}", path=name) from None
+    if node is None:
+        raise DataError("file is empty", path=name, line=1)
+    return _Builder(name).build(node)
+
+
+class _Builder:
+    """Turns composed nodes into values, with lines; scalars are resolved as the safe loader does."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.seen: set[int] = set()
+        self.scalars = yaml.constructor.SafeConstructor()
+
+    def build(self, node: yaml.Node) -> Any:
+        """A node met twice is an alias, which data files never need, so it is refused."""
+        line = node.start_mark.line + 1
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            if id(node) in self.seen:
+                raise DataError("anchors and aliases (&, *) are not allowed in data files",
+                                path=self.path, line=line)
+            self.seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, line)
+        if isinstance(node, yaml.SequenceNode):
+            sequence = Sequence(self.build(item) for item in node.value)
+            sequence.line = line
+            sequence.lines = [item.start_mark.line + 1 for item in node.value]
+            return sequence
+        try:
+            return self.scalars.construct_object(node, deep=True)
+        except yaml.YAMLError as error:
+            raise DataError(f"invalid value: {error}", path=self.path, line=line) from None
+
+    def _mapping(self, node: yaml.MappingNode, line: int) -> Mapping:
+        mapping = Mapping()
+        mapping.line, mapping.lines = line, {}
+        for key_node, value_node in node.value:
+            key_line = key_node.start_mark.line + 1
+            key = self.build(key_node)
+            if not isinstance(key, str):
+                raise DataError(f"keys must be text, not {key!r}", path=self.path, line=key_line)
+            if key in mapping:
+                raise DataError(f"duplicate key {key!r}", path=self.path, line=key_line)
+            mapping[key] = self.build(value_node)
+            mapping.lines[key] = key_line
+        return mapping

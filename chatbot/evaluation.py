@@ -1,0 +1,197 @@
+"""Score the bot on labelled questions and scripted dialogues (the format of `tests/data/`).
+
+A question counts as answered right when the reply is not a fallback and either its intent is
+one of the expected ones (and, if an item is expected, the reply's main item is one of them) or
+its main item is one of the expected items (the user sees the same answer whichever intent
+produced it). A question labelled `not_covered` or `out_of_scope` counts as right when the reply
+is a fallback.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .bot import Chatbot
+from .conversation import Conversation
+from .datafile import Mapping, Sequence, line_of, read_yaml
+from .errors import DataError
+from .reply import Reply
+
+FALLBACK_LABELS = frozenset({"not_covered", "out_of_scope"})
+
+
+@dataclass(frozen=True)
+class Case:
+    """One labelled question (or dialogue turn)."""
+
+    question: str
+    intents: tuple[str, ...]
+    items: tuple[str, ...] = ()
+    line: int = 0
+    dialogue: str | None = None
+
+    @property
+    def expects_fallback(self) -> bool:
+        return bool(FALLBACK_LABELS & set(self.intents))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A case and the reply it got."""
+
+    case: Case
+    reply: Reply
+
+    @property
+    def correct(self) -> bool:
+        reply, case = self.reply, self.case
+        if case.expects_fallback:
+            return reply.fallback
+        if reply.fallback:
+            return False
+        item_ok = not case.items or reply.item in case.items
+        return (reply.intent in case.intents and item_ok) or (bool(case.items) and reply.item in case.items)
+
+
+@dataclass
+class Report:
+    """Accuracy figures over a set of outcomes."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def in_scope(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.case.expects_fallback]
+
+    @property
+    def out_of_scope(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.case.expects_fallback]
+
+    @property
+    def accuracy(self) -> float:
+        """Share of in-scope questions answered right."""
+        return _share(self.in_scope)
+
+    @property
+    def fallback_rate(self) -> float:
+        """Share of not-covered and out-of-scope questions that got a fallback (fallback recall)."""
+        return _share(self.out_of_scope)
+
+    @property
+    def fallback_precision(self) -> float:
+        """Of all fallback replies, the share given to questions that should fall back."""
+        fell = [o for o in self.outcomes if o.reply.fallback]
+        return sum(o.case.expects_fallback for o in fell) / len(fell) if fell else 1.0
+
+    @property
+    def misses(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.correct]
+
+    def per_intent(self) -> dict[str, dict[str, float]]:
+        """Precision, recall and F1 per expected intent (the first label of each case)."""
+        expected = Counter(_label(o) for o in self.outcomes)
+        predicted = Counter(_predicted(o) for o in self.outcomes)
+        right = Counter(_label(o) for o in self.outcomes if o.correct)
+        table = {}
+        for name in sorted(set(expected) | set(predicted)):
+            precision = right[name] / predicted[name] if predicted[name] else 0.0
+            recall = right[name] / expected[name] if expected[name] else 0.0
+            f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+            table[name] = {"precision": precision, "recall": recall, "f1": f1, "support": expected[name]}
+        return table
+
+    def confusions(self, top: int = 10) -> list[tuple[str, str, int]]:
+        """The most frequent (expected, got) pairs among the misses."""
+        pairs = Counter((_label(o), _predicted(o)) for o in self.misses)
+        return [(a, b, n) for (a, b), n in pairs.most_common(top)]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything, as JSON-ready values."""
+        return {
+            "questions": len(self.outcomes),
+            "in_scope": len(self.in_scope),
+            "accuracy": round(self.accuracy, 4),
+            "fallback_recall": round(self.fallback_rate, 4),
+            "fallback_precision": round(self.fallback_precision, 4),
+            "per_intent": {k: {m: round(v, 4) for m, v in row.items()} for k, row in self.per_intent().items()},
+            "confusions": [{"expected": a, "got": b, "count": n} for a, b, n in self.confusions()],
+            "misses": [_miss(o) for o in self.misses],
+        }
+
+
+def load_cases(path: Path) -> list[Case]:
+    """Read labelled questions (a list of {q, intent, item}) from a YAML file."""
+    data = read_yaml(path, max_bytes=10_000_000)
+    if not isinstance(data, Sequence):
+        raise DataError("expected a list of questions", path=str(path), line=line_of(data))
+    return [_case(entry, str(path), line_of(data, i), "q") for i, entry in enumerate(data)]
+
+
+def load_dialogues(path: Path) -> list[tuple[str, list[Case]]]:
+    """Read scripted dialogues (a list of {name, turns: [{say, intent, item}]})."""
+    data = read_yaml(path, max_bytes=10_000_000)
+    if not isinstance(data, Sequence):
+        raise DataError("expected a list of dialogues", path=str(path), line=line_of(data))
+    dialogues = []
+    for entry in data:
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("turns"), Sequence):
+            raise DataError("a dialogue needs a name and a list of turns", path=str(path), line=line_of(entry))
+        name = str(entry.get("name", f"line {entry.line}"))
+        turns = [_case(t, str(path), line_of(entry["turns"], i), "say", dialogue=name)
+                 for i, t in enumerate(entry["turns"])]
+        dialogues.append((name, turns))
+    return dialogues
+
+
+def evaluate(bot: Chatbot, cases: list[Case]) -> Report:
+    """Ask every question on its own and score the replies."""
+    return Report([Outcome(case, bot.ask(case.question)) for case in cases])
+
+
+def evaluate_dialogues(bot: Chatbot, dialogues: list[tuple[str, list[Case]]]) -> Report:
+    """Replay each dialogue in a fresh conversation and score every turn."""
+    outcomes = []
+    for _, turns in dialogues:
+        conversation = Conversation()
+        outcomes.extend(Outcome(turn, bot.ask(turn.question, conversation)) for turn in turns)
+    return Report(outcomes)
+
+
+def _case(entry: Any, path: str, line: int, key: str, dialogue: str | None = None) -> Case:
+    if not isinstance(entry, Mapping) or not isinstance(entry.get(key), str) or "intent" not in entry:
+        raise DataError(f"each entry needs {key!r} (text) and 'intent'", path=path, line=line)
+    return Case(entry[key], _names(entry["intent"]), _names(entry.get("item")), line_of(entry) or line, dialogue)
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return tuple(value) if isinstance(value, list) else (str(value),)
+
+
+def _share(outcomes: list[Outcome]) -> float:
+    return sum(o.correct for o in outcomes) / len(outcomes) if outcomes else 1.0
+
+
+def _label(outcome: Outcome) -> str:
+    return outcome.case.intents[0]
+
+
+def _predicted(outcome: Outcome) -> str:
+    """What the reply amounts to, in the labels' terms (any fallback to a fallback label)."""
+    if outcome.reply.fallback and outcome.case.expects_fallback:
+        return _label(outcome)
+    if outcome.correct:
+        return _label(outcome)
+    return outcome.reply.intent
+
+
+def _miss(outcome: Outcome) -> dict[str, Any]:
+    case, reply = outcome.case, outcome.reply
+    return {"question": case.question, "line": case.line, "dialogue": case.dialogue,
+            "expected": {"intent": list(case.intents), "item": list(case.items)},
+            "got": {"intent": reply.intent, "item": reply.item, "confidence": round(reply.confidence, 3),
+                    "fallback": reply.fallback}}

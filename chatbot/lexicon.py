@@ -1,0 +1,189 @@
+"""Recognise what a question talks about: knowledge items, categories, concepts and known gaps.
+
+A `Lexicon` maps phrases (normalized token runs) to symbols. `read` corrects typos against the
+known vocabulary (rapidfuzz, once per unseen word), then finds mentions longest-first, and
+returns the question as the tokens the matcher scores: each item mention replaced by the
+sentinel of its category (so "what does maths involve" reads "what doe involv SKILLS").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from .normalize import normalize, stem, words
+
+ENGLISH = frozenset(
+    line for line in (Path(__file__).with_name("english_words.txt").read_text(encoding="utf-8").split("\n"))
+    if line and not line.startswith("#")
+)
+
+MAX_PHRASE = 5
+POSITION_WORDS = {"number", "no", "num", "nr"}
+LAST_WORDS = {"last", "final"}
+
+
+def sentinel(category: str) -> str:
+    """The token that stands for 'some item of this category' in masked text (upper case never
+    occurs in normalized text, so it cannot collide with a word)."""
+    return category.upper()
+
+
+GAP = "GAP"
+POSITION = "POSITION"
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A run of question tokens that names something the bot knows."""
+
+    start: int
+    end: int
+    token: str
+    """What the run becomes in masked text: a sentinel, a category word or a concept word."""
+    items: tuple[str, ...] = ()
+    """Knowledge item ids it may name (more than one when the phrase is ambiguous)."""
+    gap: str | None = None
+    category: str | None = None
+    position: int | None = None
+    """A place in a list ("third" -> 3, "last" -> -1), when the mention names one by position."""
+    implied: bool = False
+    """True when the list was not named ("the third one") and the default category was used."""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the lexicon made of a question."""
+
+    tokens: tuple[str, ...]
+    """Normalized, typo-corrected tokens."""
+    masked: tuple[str, ...]
+    """Tokens with mentions replaced by their symbols: what the matcher scores."""
+    mentions: tuple[Mention, ...]
+    corrections: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass
+class Lexicon:
+    """Phrase table plus vocabulary, built once at load time."""
+
+    phrases: dict[tuple[str, ...], Mention] = field(default_factory=dict)
+    categories: dict[str, str] = field(default_factory=dict)
+    """Category word (normalized) -> category name, for "the third skill"."""
+    category_sizes: dict[str, int] = field(default_factory=dict)
+    items_by_position: dict[tuple[str, int], str] = field(default_factory=dict)
+    item_category: dict[str, str] = field(default_factory=dict)
+    vocabulary: set[str] = field(default_factory=set)
+
+    def add(self, phrase: str, mention: Mention) -> None:
+        """Map `phrase` to `mention`; a phrase naming two items keeps both (it is ambiguous)."""
+        key = normalize(phrase)
+        if not key:
+            return
+        self.vocabulary.update(words(phrase))
+        existing = self.phrases.get(key)
+        if existing is not None and existing.items and mention.items:
+            items = existing.items + tuple(i for i in mention.items if i not in existing.items)
+            same = existing.category == mention.category
+            mention = Mention(0, 0, existing.token, items, category=existing.category if same else None)
+        elif existing is not None:
+            return
+        self.phrases[key] = mention
+
+    def freeze(self) -> None:
+        """Finish building: fix the vocabulary list the typo corrector searches."""
+        self._choices = sorted(w for w in self.vocabulary if len(w) >= 4 and w.isalpha())
+        self._known = frozenset(self.vocabulary) | ENGLISH
+        self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
+
+    def read(self, text: str, *, default_category: str = "steps") -> Reading:
+        """Correct, find mentions, mask. Bare positions ("the third one") use `default_category`."""
+        tokens, corrections = [], []
+        for word in words(text):
+            fixed = self._correct(word)
+            if fixed != word:
+                corrections.append((word, fixed))
+            tokens.append(stem(fixed))
+        mentions = self._find(tuple(tokens), default_category)
+        masked: list[str] = []
+        index = 0
+        for mention in mentions:
+            masked.extend(tokens[index:mention.start])
+            masked.append(mention.token)
+            index = mention.end
+        masked.extend(tokens[index:])
+        return Reading(tuple(tokens), tuple(masked), tuple(mentions), tuple(corrections))
+
+    def _correct_uncached(self, word: str) -> str:
+        """The closest vocabulary word to a misspelt one: real English words are left alone, and
+        a typo may be one edit (a swap counts as one) from a word, two for words of 8+ letters."""
+        if word in self._known or len(word) < 4 or not word.isalpha():
+            return word
+        limit = 1 if len(word) < 8 else 2
+        best = process.extractOne(word, self._choices, scorer=OSA.distance, score_cutoff=limit)
+        return best[0] if best else word
+
+    def _find(self, tokens: tuple[str, ...], default_category: str) -> list[Mention]:
+        """Mentions, left to right, longest phrase first at each place."""
+        found: list[Mention] = []
+        i = 0
+        while i < len(tokens):
+            mention = self._position_at(tokens, i, default_category) or self._phrase_at(tokens, i)
+            if mention is None:
+                i += 1
+                continue
+            found.append(mention)
+            i = mention.end
+        return found
+
+    def _phrase_at(self, tokens: tuple[str, ...], i: int) -> Mention | None:
+        for length in range(min(MAX_PHRASE, len(tokens) - i), 0, -1):
+            mention = self.phrases.get(tokens[i:i + length])
+            if mention is not None:
+                return Mention(i, i + length, mention.token, mention.items, mention.gap, mention.category)
+        return None
+
+    def _position_at(self, tokens: tuple[str, ...], i: int, default_category: str) -> Mention | None:
+        """ "step 3", "step number 3", "3rd step", "the third one", "third", "last step"."""
+        token = tokens[i]
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        category = self.categories.get(token)
+        if category is not None:
+            j = i + 1 + (nxt in POSITION_WORDS)
+            if j < len(tokens) and _place(tokens[j], allow_cardinal=True) is not None:
+                return self._at_position(i, j + 1, category, _place(tokens[j], allow_cardinal=True))
+            return None
+        place = _place(token, allow_cardinal=False)
+        if token in POSITION_WORDS and nxt.isdigit():
+            return self._at_position(i, i + 2, default_category, int(nxt), implied=True)
+        if place is None and not (token.isdigit() and len(tokens) <= 2):
+            return None
+        place = place if place is not None else int(token)
+        if nxt in self.categories:
+            return self._at_position(i, i + 2, self.categories[nxt], place)
+        if token in LAST_WORDS and nxt != "1":  # "the last one" picks; "last" alone is too common
+            return None
+        end = i + 2 if nxt == "1" and not token.isdigit() else i + 1  # "third one" is one mention
+        return self._at_position(i, end, default_category, place, implied=True)
+
+    def _at_position(self, start: int, end: int, category: str, place: int, *, implied: bool = False) -> Mention:
+        size = self.category_sizes.get(category, 0)
+        index = size if place == -1 else place
+        item = self.items_by_position.get((category, index))
+        return Mention(start, end, sentinel(category), (item,) if item else (), category=category,
+                       position=place, implied=implied)
+
+
+def _place(token: str, *, allow_cardinal: bool) -> int | None:
+    """The list place a token names: "3rd" -> 3, "last" -> -1, and "3" where cardinals count."""
+    if token in LAST_WORDS:
+        return -1
+    if token[:-2].isdigit() and token[-2:] in ("st", "nd", "rd", "th"):
+        return int(token[:-2])
+    if allow_cardinal and token.isdigit() and len(token) <= 2:
+        return int(token)
+    return None

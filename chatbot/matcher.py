@@ -1,0 +1,225 @@
+"""Score a question against every intent's examples and rank the intents.
+
+Examples are normalized and masked once at load time ("what does {item} involve" becomes
+`what doe involv STEPS` for a step intent). A question is read the same way, then compared with
+every example by cosine similarity of IDF-weighted tokens, found through an inverted index so a
+question only touches the examples it shares a word with. Words that occur in many intents
+("what", "technician") weigh little; words that single out an intent weigh a lot; words the bot
+has never seen weigh in the question alone, pulling unrelated questions below the threshold.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+
+from .errors import DataError
+from .intents import Intent, Vocabulary
+from .knowledge import KnowledgeBase
+from .lexicon import GAP, Lexicon, Mention, Reading, sentinel
+from .normalize import STOP_WORDS, focus, normalize, words
+
+STOP_WEIGHT = 0.3
+"""How much a function word ("the", "do", "you") counts, relative to its IDF weight."""
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+SLOT_MARK = "zzslotzz"
+GAP_MARK = "zzgapzz"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One intent's best score for a question, the example that earned it, and the slots found."""
+
+    intent: Intent
+    score: float
+    example: str
+    items: tuple[str, ...] = ()
+    """Knowledge items that fill the intent's slot, in the order the question names them."""
+    gap: str | None = None
+
+
+@dataclass
+class Example:
+    """One masked example utterance, ready to score."""
+
+    intent: Intent
+    text: str
+    tokens: frozenset[str]
+    norm: float = 0.0
+
+
+@dataclass
+class IntentMatcher:
+    """Built once from the data; `rank` is the per-question hot path."""
+
+    lexicon: Lexicon
+    examples: list[Example] = field(default_factory=list)
+    index: dict[str, list[int]] = field(default_factory=dict)
+    idf: dict[str, float] = field(default_factory=dict)
+    unknown_weight: float = 0.0
+
+    @classmethod
+    def build(cls, knowledge: KnowledgeBase, intents: dict[str, Intent], vocabulary: Vocabulary) -> "IntentMatcher":
+        """Build the lexicon, mask the examples and weigh every word."""
+        lexicon = build_lexicon(knowledge, vocabulary)
+        concept_tokens = {name: "_".join(normalize(name)) for name in vocabulary.concepts}
+        raw_examples: list[tuple[Intent, str, tuple[str, ...]]] = []
+        for intent in intents.values():
+            for example in intent.examples:
+                text = PLACEHOLDER.sub(lambda m: _mark(m.group(1), intent, concept_tokens), example)
+                lexicon.vocabulary.update(w for w in words(text) if w not in (SLOT_MARK, GAP_MARK))
+                raw_examples.append((intent, example, normalize(text)))
+        lexicon.freeze()
+        matcher = cls(lexicon)
+        # Items of a category no intent takes as a slot (the role's facets) are told apart by
+        # their own token; items of slotted categories all read as their category's sentinel.
+        slotted = {i.slot for i in intents.values() if i.slot}
+        for intent, example, _ in raw_examples:
+            text = PLACEHOLDER.sub(lambda m: _mark(m.group(1), intent, concept_tokens), example)
+            masked = lexicon.read(text).masked
+            slot = sentinel(intent.slot) if intent.slot else SLOT_MARK
+            tokens = {slot if t == SLOT_MARK else GAP if t == GAP_MARK else t for t in masked}
+            if intent.item and knowledge.items[intent.item].category not in slotted:
+                tokens.add(item_token(intent.item))
+            tokens = frozenset(tokens)
+            matcher.examples.append(Example(intent, example, tokens))
+        matcher._weigh()
+        return matcher
+
+    def _weigh(self) -> None:
+        intents_with: dict[str, set[str]] = defaultdict(set)
+        for example in self.examples:
+            for token in example.tokens:
+                intents_with[token].add(example.intent.name)
+        total = len({e.intent.name for e in self.examples})
+        self.idf = {t: (math.log(total / len(names)) + 0.1) * (STOP_WEIGHT if t in STOP_WORDS else 1.0)
+                    for t, names in intents_with.items()}
+        self.unknown_weight = math.log(total / 2)
+        index: dict[str, list[int]] = defaultdict(list)
+        for position, example in enumerate(self.examples):
+            example.norm = math.sqrt(sum(self.idf[t] ** 2 for t in example.tokens))
+            for token in example.tokens:
+                index[token].append(position)
+        self.index = dict(index)
+
+    def read(self, text: str, *, default_category: str = "steps") -> Reading:
+        """Normalize, correct and mask a question (see `Lexicon.read`)."""
+        return self.lexicon.read(text, default_category=default_category)
+
+    def match(self, text: str, *, default_category: str = "steps", limit: int = 5) -> tuple[Reading, list[Candidate]]:
+        """Read a question and rank the intents for it; a long question is also scored by its
+        last clause, and each intent keeps its better score."""
+        readings = [self.read(part, default_category=default_category) for part in focus(text)]
+        best: dict[str, Candidate] = {}
+        for reading in readings:
+            for masked, mentions in self._interpretations(reading):
+                for candidate in self._score(masked, mentions):
+                    current = best.get(candidate.intent.name)
+                    if current is None or candidate.score > current.score:
+                        best[candidate.intent.name] = candidate
+        return readings[0], sorted(best.values(), key=lambda c: -c.score)[:limit]
+
+    def _score(self, masked: tuple[str, ...], mentions: tuple[Mention, ...]) -> list[Candidate]:
+        tokens = set(masked)
+        weights = {t: self.idf.get(t, STOP_WEIGHT if t in STOP_WORDS else self.unknown_weight) for t in tokens}
+        for mention in mentions:
+            for item in mention.items:
+                if item_token(item) in self.idf:  # an intent that answers exactly this item
+                    weights[item_token(item)] = self.idf[item_token(item)]
+        tokens = set(weights)
+        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        dots: dict[int, float] = defaultdict(float)
+        for token in tokens:
+            weight = weights[token] ** 2
+            for position in self.index.get(token, ()):
+                dots[position] += weight
+        per_intent: dict[str, tuple[float, Example]] = {}
+        for position, dot in dots.items():
+            example = self.examples[position]
+            score = dot / (norm * example.norm)
+            name = example.intent.name
+            if name not in per_intent or score > per_intent[name][0]:
+                per_intent[name] = (score, example)
+        candidates = []
+        for score, example in per_intent.values():
+            intent = example.intent
+            items: tuple[str, ...] = ()
+            if intent.slot:
+                category_of = self.lexicon.item_category
+                items = tuple(dict.fromkeys(i for m in mentions for i in m.items if category_of[i] == intent.slot))
+                if not items:
+                    continue
+            gap = next((m.gap for m in mentions if m.gap), None)
+            candidates.append(Candidate(intent, min(1.0, score), example.text, items, gap))
+        return candidates
+
+    def _interpretations(self, reading: Reading) -> list[tuple[tuple[str, ...], tuple[Mention, ...]]]:
+        """The masked question once per reading of an ambiguous mention: a phrase naming items of
+        two categories is scored both ways, and the better reading wins."""
+        variants: list[tuple[list[str], list[Mention]]] = [([], [])]
+        index = 0
+        for mention in reading.mentions:
+            for masked, _ in variants:
+                masked.extend(reading.tokens[index:mention.start])
+            index = mention.end
+            categories = list(dict.fromkeys(self.lexicon.item_category[i] for i in mention.items))
+            if len(categories) <= 1 or len(variants) >= 4:
+                for masked, kept in variants:
+                    masked.append(mention.token)
+                    kept.append(mention)
+                continue
+            variants = [
+                (masked + [sentinel(category)],
+                 kept + [replace(mention, token=sentinel(category), category=category,
+                                 items=tuple(i for i in mention.items if self.lexicon.item_category[i] == category))])
+                for masked, kept in variants for category in categories
+            ]
+        for masked, _ in variants:
+            masked.extend(reading.tokens[index:])
+        return [(tuple(m), tuple(k)) for m, k in variants]
+
+
+def item_token(item_id: str) -> str:
+    """The token a fixed-item intent's examples carry, and a question naming that item."""
+    return "@" + item_id
+
+
+def _mark(name: str, intent: Intent, concept_tokens: dict[str, str]) -> str:
+    """What a `{placeholder}` in an example stands for."""
+    if name == "item":
+        return f" {SLOT_MARK} "
+    if name == "gap":
+        return f" {GAP_MARK} "
+    if name in concept_tokens:
+        return f" {concept_tokens[name]} "
+    raise DataError(f"unknown placeholder {{{name}}}; use {{item}}, {{gap}} or a concept from vocabulary.yaml",
+                    path=intent.source, field=f"{intent.name}.examples")
+
+
+def build_lexicon(knowledge: KnowledgeBase, vocabulary: Vocabulary) -> Lexicon:
+    """Every phrase the bot recognises: item synonyms, gaps, category words and concepts."""
+    lexicon = Lexicon()
+    for category in knowledge.categories.values():
+        for item in category.items:
+            for phrase in (item.title, *item.synonyms):
+                lexicon.add(phrase, Mention(0, 0, sentinel(category.name), (item.id,), category=category.name))
+            lexicon.items_by_position[(category.name, item.position)] = item.id
+            lexicon.item_category[item.id] = category.name
+        lexicon.category_sizes[category.name] = len(category.items)
+    for gap in vocabulary.gaps.values():
+        for phrase in gap.synonyms:
+            lexicon.add(phrase, Mention(0, 0, GAP, gap=gap.id))
+    for category in knowledge.categories.values():
+        word = "_".join(normalize(category.name))
+        for phrase in (category.name, *category.synonyms):
+            lexicon.add(phrase, Mention(0, 0, word))
+            key = normalize(phrase)
+            if len(key) == 1:
+                lexicon.categories.setdefault(key[0], category.name)
+    for concept, phrases in vocabulary.concepts.items():
+        word = "_".join(normalize(concept))
+        for phrase in (concept, *phrases):
+            lexicon.add(phrase, Mention(0, 0, word))
+    return lexicon
