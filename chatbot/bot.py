@@ -66,8 +66,7 @@ class Chatbot:
         if best.intent.answer == "followup":
             return self._follow_up(best, reading, conversation)
         rival = next((c for c in candidates[1:] if _differs(best, c)), None)
-        if (rival is not None and best.intent.answer in ANSWERING and rival.intent.answer in ANSWERING
-                and best.score - rival.score < self.settings.clarify_margin):
+        if rival is not None and best.score - rival.score < self.settings.clarify_margin and self._confusable(best, rival):
             return self._clarify(best, rival, conversation)
         context = _implied_context(reading, best)
         return self._answer(best, reading, conversation, context=context)
@@ -117,6 +116,9 @@ class Chatbot:
     def _follow_up(self, candidate: Candidate, reading: Reading, conversation: Conversation) -> Reply:
         """next / previous / more / "do I need it?": all lean on the current item."""
         kb, action = self.knowledge, candidate.intent.action
+        mentioned = [i for m in reading.mentions for i in m.items]
+        if mentioned:  # "tell me more about teamwork", "what comes after step 2": no context needed
+            conversation.item = mentioned[0]
         named = _named_category(reading, self.matcher)
         if action in ("next", "previous") and named and (conversation.item is None or
                                                          kb.item(conversation.item).category != named):
@@ -149,6 +151,15 @@ class Chatbot:
             if intent.slot == item.category or intent.item == item.id:
                 return intent
         raise LookupError(item.id)  # validation guarantees every item is reachable
+
+    def _confusable(self, a: Candidate, b: Candidate) -> bool:
+        """Two close candidates worth asking about: both explain an item the question named, the
+        items differ, and neither points to the other (a skill and the related article about it
+        are one subject)."""
+        if not (a.items and b.items):
+            return False
+        first, second = (self.knowledge.item(_answer_key(c)) for c in (a, b))
+        return second.id not in first.see_also and first.id not in second.see_also
 
     def _clarify(self, best: Candidate, rival: Candidate, conversation: Conversation) -> Reply:
         conversation.pending = (best, rival)
@@ -195,7 +206,7 @@ def _differs(a: Candidate, b: Candidate) -> bool:
 def _answer_key(candidate: Candidate) -> str:
     """What a candidate answers: its main item, the list it shows, or else its intent."""
     intent = candidate.intent
-    main = (candidate.items or (intent.item,) if intent.item else candidate.items or intent.items)
+    main = candidate.items or ((intent.item,) if intent.item else intent.items)
     if main:
         return main[0]
     return f"list:{intent.category}" if intent.answer == "list" else intent.name

@@ -73,6 +73,9 @@ def read_yaml(path: Path, *, max_bytes: int) -> Any:
     return _Builder(name).build(node)
 
 
+PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{kind}" for kind in ("str", "int", "float", "bool", "null", "seq", "map"))
+
+
 class _Builder:
     """Turns composed nodes into values, with lines; scalars are resolved as the safe loader does."""
 
@@ -84,6 +87,9 @@ class _Builder:
     def build(self, node: yaml.Node) -> Any:
         """A node met twice is an alias, which data files never need, so it is refused."""
         line = node.start_mark.line + 1
+        if node.tag not in PLAIN_TAGS:
+            kind = node.tag.rsplit(":", 1)[-1]
+            raise DataError(f"unsupported value type {kind!r} (put text in quotes)", path=self.path, line=line)
         if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
             if id(node) in self.seen:
                 raise DataError("anchors and aliases (&, *) are not allowed in data files",

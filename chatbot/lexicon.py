@@ -33,6 +33,11 @@ def sentinel(category: str) -> str:
     return category.upper()
 
 
+def item_token(item_id: str) -> str:
+    """The token an item of an itemized category reads as ("@role.names")."""
+    return "@" + item_id
+
+
 GAP = "GAP"
 POSITION = "POSITION"
 
@@ -71,17 +76,49 @@ class Reading:
 class Lexicon:
     """Phrase table plus vocabulary, built once at load time."""
 
+    concepts: dict[tuple[str, ...], str] = field(default_factory=dict)
+    """Phrase -> concept word: read first, so that entity phrases are matched on canonical words."""
     phrases: dict[tuple[str, ...], Mention] = field(default_factory=dict)
     categories: dict[str, str] = field(default_factory=dict)
     """Category word (normalized) -> category name, for "the third skill"."""
     category_sizes: dict[str, int] = field(default_factory=dict)
     items_by_position: dict[tuple[str, int], str] = field(default_factory=dict)
     item_category: dict[str, str] = field(default_factory=dict)
+    itemized: set[str] = field(default_factory=set)
+    """Categories whose items are masked as themselves rather than as their category."""
     vocabulary: set[str] = field(default_factory=set)
+
+    def add_concept(self, phrase: str, word: str) -> None:
+        """Read `phrase` as the single word `word` (add every concept before any entity)."""
+        key = normalize(phrase)
+        self.vocabulary.update(words(phrase))
+        if key and key != (word,):
+            self.concepts.setdefault(key, word)
+
+    def canonical(self, tokens: tuple[str, ...]) -> tuple[str, ...]:
+        """Replace concept phrases by their word, longest first; twice, since one replacement can
+        complete another phrase ("where do production technicians work" -> ... -> "workplac")."""
+        for _ in range(2):
+            out: list[str] = []
+            i = 0
+            while i < len(tokens):
+                for length in range(min(MAX_PHRASE, len(tokens) - i), 0, -1):
+                    word = self.concepts.get(tokens[i:i + length])
+                    if word is not None:
+                        out.append(word)
+                        i += length
+                        break
+                else:
+                    out.append(tokens[i])
+                    i += 1
+            if len(out) == len(tokens) and tuple(out) == tokens:
+                break
+            tokens = tuple(out)
+        return tokens
 
     def add(self, phrase: str, mention: Mention) -> None:
         """Map `phrase` to `mention`; a phrase naming two items keeps both (it is ambiguous)."""
-        key = normalize(phrase)
+        key = self.canonical(normalize(phrase))
         if not key:
             return
         self.vocabulary.update(words(phrase))
@@ -108,15 +145,30 @@ class Lexicon:
             if fixed != word:
                 corrections.append((word, fixed))
             tokens.append(stem(fixed))
+        tokens = list(self.canonical(tuple(tokens)))
         mentions = self._find(tuple(tokens), default_category)
+        named = {m.category for m in mentions if m.items}
+        # "is maths an important skill": the word "skill" only says what maths is; drop it.
+        dropped = tuple(m for m in mentions if not (m.items or m.gap) and self.categories.get(m.token) in named)
+        kept = tuple(m for m in mentions if m not in dropped)
+        masked = self.mask(tuple(tokens), kept + dropped)
+        return Reading(tuple(tokens), masked, kept, tuple(corrections))
+
+    def mask(self, tokens: tuple[str, ...], mentions: tuple[Mention, ...]) -> tuple[str, ...]:
+        """The tokens with each mention replaced by its symbol (a category word whose category
+        has an item named in the question is dropped)."""
+        named = {m.category for m in mentions if m.items}
         masked: list[str] = []
         index = 0
-        for mention in mentions:
+        for mention in sorted(mentions, key=lambda m: m.start):
             masked.extend(tokens[index:mention.start])
-            masked.append(mention.token)
             index = mention.end
+            if mention.items and mention.category in self.itemized and len(mention.items) == 1:
+                masked.append(item_token(mention.items[0]))
+            elif mention.items or mention.gap or self.categories.get(mention.token) not in named:
+                masked.append(mention.token)
         masked.extend(tokens[index:])
-        return Reading(tuple(tokens), tuple(masked), tuple(mentions), tuple(corrections))
+        return tuple(masked)
 
     def _correct_uncached(self, word: str) -> str:
         """The closest vocabulary word to a misspelt one: real English words are left alone, and
@@ -165,9 +217,9 @@ class Lexicon:
         place = place if place is not None else int(token)
         if nxt in self.categories:
             return self._at_position(i, i + 2, self.categories[nxt], place)
-        if token in LAST_WORDS and nxt != "1":  # "the last one" picks; "last" alone is too common
+        if token in LAST_WORDS and nxt != "one":  # "the last one" picks; "last" alone is too common
             return None
-        end = i + 2 if nxt == "1" and not token.isdigit() else i + 1  # "third one" is one mention
+        end = i + 2 if nxt == "one" and not token.isdigit() else i + 1  # "third one" is one mention
         return self._at_position(i, end, default_category, place, implied=True)
 
     def _at_position(self, start: int, end: int, category: str, place: int, *, implied: bool = False) -> Mention:
@@ -186,4 +238,6 @@ def _place(token: str, *, allow_cardinal: bool) -> int | None:
         return int(token[:-2])
     if allow_cardinal and token.isdigit() and len(token) <= 2:
         return int(token)
+    if allow_cardinal and token == "one":
+        return 1
     return None

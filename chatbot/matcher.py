@@ -18,11 +18,15 @@ from dataclasses import dataclass, field, replace
 from .errors import DataError
 from .intents import Intent, Vocabulary
 from .knowledge import KnowledgeBase
-from .lexicon import GAP, Lexicon, Mention, Reading, sentinel
+from .lexicon import GAP, Lexicon, Mention, Reading, item_token, sentinel
 from .normalize import STOP_WORDS, focus, normalize, words
 
 STOP_WEIGHT = 0.3
 """How much a function word ("the", "do", "you") counts, relative to its IDF weight."""
+ALTERNATIVE_READING = 0.9
+"""Score factor for the second reading of an ambiguous phrase (see `_interpretations`)."""
+TOKEN_WEIGHTS = {**{word: STOP_WEIGHT for word in STOP_WORDS}, GAP: 1.5}
+"""A named gap (pay, hours...) is nearly always the point of the question, so it weighs more."""
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 SLOT_MARK = "zzslotzz"
 GAP_MARK = "zzgapzz"
@@ -58,6 +62,8 @@ class IntentMatcher:
     examples: list[Example] = field(default_factory=list)
     index: dict[str, list[int]] = field(default_factory=dict)
     idf: dict[str, float] = field(default_factory=dict)
+    order: dict[str, int] = field(default_factory=dict)
+    """Intent name -> place in the data files: breaks exact ties the same way every time."""
     unknown_weight: float = 0.0
 
     @classmethod
@@ -72,19 +78,21 @@ class IntentMatcher:
                 lexicon.vocabulary.update(w for w in words(text) if w not in (SLOT_MARK, GAP_MARK))
                 raw_examples.append((intent, example, normalize(text)))
         lexicon.freeze()
-        matcher = cls(lexicon)
-        # Items of a category no intent takes as a slot (the role's facets) are told apart by
-        # their own token; items of slotted categories all read as their category's sentinel.
+        matcher = cls(lexicon, order={name: i for i, name in enumerate(intents)})
+        # Items of a category no intent takes as a slot (the role's facets) read as themselves, and
+        # the intent that answers one gets it as an example of its own; items of slotted
+        # categories all read as their category's sentinel.
         slotted = {i.slot for i in intents.values() if i.slot}
+        lexicon.itemized = set(knowledge.categories) - slotted
         for intent, example, _ in raw_examples:
             text = PLACEHOLDER.sub(lambda m: _mark(m.group(1), intent, concept_tokens), example)
             masked = lexicon.read(text).masked
             slot = sentinel(intent.slot) if intent.slot else SLOT_MARK
-            tokens = {slot if t == SLOT_MARK else GAP if t == GAP_MARK else t for t in masked}
-            if intent.item and knowledge.items[intent.item].category not in slotted:
-                tokens.add(item_token(intent.item))
-            tokens = frozenset(tokens)
+            tokens = frozenset(slot if t == SLOT_MARK else GAP if t == GAP_MARK else t for t in masked)
             matcher.examples.append(Example(intent, example, tokens))
+        for intent in intents.values():
+            if intent.item and knowledge.items[intent.item].category in lexicon.itemized:
+                matcher.examples.append(Example(intent, "{item}", frozenset({item_token(intent.item)})))
         matcher._weigh()
         return matcher
 
@@ -94,7 +102,7 @@ class IntentMatcher:
             for token in example.tokens:
                 intents_with[token].add(example.intent.name)
         total = len({e.intent.name for e in self.examples})
-        self.idf = {t: (math.log(total / len(names)) + 0.1) * (STOP_WEIGHT if t in STOP_WORDS else 1.0)
+        self.idf = {t: (math.log(total / len(names)) + 0.1) * TOKEN_WEIGHTS.get(t, 1.0)
                     for t, names in intents_with.items()}
         self.unknown_weight = math.log(total / 2)
         index: dict[str, list[int]] = defaultdict(list)
@@ -114,21 +122,16 @@ class IntentMatcher:
         readings = [self.read(part, default_category=default_category) for part in focus(text)]
         best: dict[str, Candidate] = {}
         for reading in readings:
-            for masked, mentions in self._interpretations(reading):
-                for candidate in self._score(masked, mentions):
+            for masked, mentions, weight in self._interpretations(reading):
+                for candidate in self._score(masked, mentions, weight):
                     current = best.get(candidate.intent.name)
                     if current is None or candidate.score > current.score:
                         best[candidate.intent.name] = candidate
-        return readings[0], sorted(best.values(), key=lambda c: -c.score)[:limit]
+        return readings[0], sorted(best.values(), key=lambda c: (-c.score, self.order[c.intent.name]))[:limit]
 
-    def _score(self, masked: tuple[str, ...], mentions: tuple[Mention, ...]) -> list[Candidate]:
+    def _score(self, masked: tuple[str, ...], mentions: tuple[Mention, ...], factor: float) -> list[Candidate]:
         tokens = set(masked)
         weights = {t: self.idf.get(t, STOP_WEIGHT if t in STOP_WORDS else self.unknown_weight) for t in tokens}
-        for mention in mentions:
-            for item in mention.items:
-                if item_token(item) in self.idf:  # an intent that answers exactly this item
-                    weights[item_token(item)] = self.idf[item_token(item)]
-        tokens = set(weights)
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         dots: dict[int, float] = defaultdict(float)
         for token in tokens:
@@ -152,38 +155,29 @@ class IntentMatcher:
                 if not items:
                     continue
             gap = next((m.gap for m in mentions if m.gap), None)
-            candidates.append(Candidate(intent, min(1.0, score), example.text, items, gap))
+            candidates.append(Candidate(intent, min(1.0, score * factor), example.text, items, gap))
         return candidates
 
-    def _interpretations(self, reading: Reading) -> list[tuple[tuple[str, ...], tuple[Mention, ...]]]:
+    def _interpretations(self, reading: Reading) -> list[tuple[tuple[str, ...], tuple[Mention, ...], float]]:
         """The masked question once per reading of an ambiguous mention: a phrase naming items of
-        two categories is scored both ways, and the better reading wins."""
-        variants: list[tuple[list[str], list[Mention]]] = [([], [])]
-        index = 0
+        two categories is scored both ways, and the better reading wins. Readings other than the
+        first (the category listed first in the data) count a little less, so that a plain
+        "teamwork skills" means the skill, and only "teamwork skills in general" the related article."""
+        variants: list[tuple[list[Mention], float]] = [([], 1.0)]
         for mention in reading.mentions:
-            for masked, _ in variants:
-                masked.extend(reading.tokens[index:mention.start])
-            index = mention.end
             categories = list(dict.fromkeys(self.lexicon.item_category[i] for i in mention.items))
             if len(categories) <= 1 or len(variants) >= 4:
-                for masked, kept in variants:
-                    masked.append(mention.token)
-                    kept.append(mention)
+                variants = [(kept + [mention], weight) for kept, weight in variants]
                 continue
             variants = [
-                (masked + [sentinel(category)],
-                 kept + [replace(mention, token=sentinel(category), category=category,
-                                 items=tuple(i for i in mention.items if self.lexicon.item_category[i] == category))])
-                for masked, kept in variants for category in categories
+                (kept + [replace(mention, token=sentinel(category), category=category,
+                                 items=tuple(i for i in mention.items if self.lexicon.item_category[i] == category))],
+                 weight * (1.0 if rank == 0 else ALTERNATIVE_READING))
+                for kept, weight in variants for rank, category in enumerate(categories)
             ]
-        for masked, _ in variants:
-            masked.extend(reading.tokens[index:])
-        return [(tuple(m), tuple(k)) for m, k in variants]
-
-
-def item_token(item_id: str) -> str:
-    """The token a fixed-item intent's examples carry, and a question naming that item."""
-    return "@" + item_id
+        if len(variants) == 1:
+            return [(reading.masked, reading.mentions, 1.0)]
+        return [(self.lexicon.mask(reading.tokens, tuple(kept)), tuple(kept), weight) for kept, weight in variants]
 
 
 def _mark(name: str, intent: Intent, concept_tokens: dict[str, str]) -> str:
@@ -199,8 +193,18 @@ def _mark(name: str, intent: Intent, concept_tokens: dict[str, str]) -> str:
 
 
 def build_lexicon(knowledge: KnowledgeBase, vocabulary: Vocabulary) -> Lexicon:
-    """Every phrase the bot recognises: item synonyms, gaps, category words and concepts."""
+    """Every phrase the bot recognises: concepts first (they canonicalise words), then item
+    synonyms, gaps and category words."""
     lexicon = Lexicon()
+    # A phrase that names an item, a gap or a category is never swallowed by a concept.
+    entity_phrases = {normalize(p) for c in knowledge.categories.values() for i in c.items for p in i.synonyms}
+    entity_phrases |= {normalize(p) for g in vocabulary.gaps.values() for p in g.synonyms}
+    entity_phrases |= {normalize(p) for c in knowledge.categories.values() for p in (c.name, *c.synonyms)}
+    for concept, phrases in vocabulary.concepts.items():
+        word = "_".join(normalize(concept))
+        for phrase in (concept, *phrases):
+            if normalize(phrase) not in entity_phrases:
+                lexicon.add_concept(phrase, word)
     for category in knowledge.categories.values():
         for item in category.items:
             for phrase in (item.title, *item.synonyms):
@@ -215,11 +219,7 @@ def build_lexicon(knowledge: KnowledgeBase, vocabulary: Vocabulary) -> Lexicon:
         word = "_".join(normalize(category.name))
         for phrase in (category.name, *category.synonyms):
             lexicon.add(phrase, Mention(0, 0, word))
-            key = normalize(phrase)
+            key = lexicon.canonical(normalize(phrase))
             if len(key) == 1:
                 lexicon.categories.setdefault(key[0], category.name)
-    for concept, phrases in vocabulary.concepts.items():
-        word = "_".join(normalize(concept))
-        for phrase in (concept, *phrases):
-            lexicon.add(phrase, Mention(0, 0, word))
     return lexicon

@@ -44,7 +44,8 @@ WORDS = {
     "optimise": "optimize", "prioritise": "prioritize", "summarise": "summarize", "realise": "realize",
     "defence": "defense", "enrol": "enroll", "judgement": "judgment", "fibre": "fiber", "metre": "meter",
     "aluminium": "aluminum", "tyre": "tire", "grey": "gray", "mould": "mold", "cheque": "check",
-    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "nxt": "next", "nd": "and", "k": "ok", "kk": "ok", "prev": "previous",
+    "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
     "eight": "8", "nine": "9", "ten": "10",
     "first": "1st", "second": "2nd", "third": "3rd", "fourth": "4th", "fifth": "5th", "sixth": "6th",
     "seventh": "7th", "eighth": "8th", "ninth": "9th", "tenth": "10th", "fith": "5th", "forth": "4th",
@@ -149,5 +150,6 @@ STOP_WORDS = frozenset(normalize(
     "i me my mine you your yours we our us they them their he she him her it its this that these those "
     "is are was were be been being am do does did doing have has had having will would can could "
     "shall should may might must just really actually basically also too very quite pretty some any "
-    "all there here please ok okay well like get got"
+    "all there here please ok okay well like get got again exactly now cool right fine sure hmm um "
+    "yeah yep oh lol great alright anyway still even"
 ))
