@@ -21,6 +21,7 @@ from .errors import DataError
 from .reply import Reply
 
 FALLBACK_LABELS = frozenset({"not_covered", "out_of_scope"})
+MAX_FILE_BYTES = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -48,12 +49,12 @@ class Outcome:
     @property
     def correct(self) -> bool:
         reply, case = self.reply, self.case
+        item_ok = not case.items or reply.item in case.items
+        if reply.intent in case.intents and item_ok:
+            return True
         if case.expects_fallback:
             return reply.fallback
-        if reply.fallback:
-            return False
-        item_ok = not case.items or reply.item in case.items
-        return (reply.intent in case.intents and item_ok) or (bool(case.items) and reply.item in case.items)
+        return not reply.fallback and bool(case.items) and reply.item in case.items
 
 
 @dataclass
@@ -105,7 +106,7 @@ class Report:
 
     def confusions(self, top: int = 10) -> list[tuple[str, str, int]]:
         """The most frequent (expected, got) pairs among the misses."""
-        pairs = Counter((_label(o), _predicted(o)) for o in self.misses)
+        pairs = Counter((_label(o), _got(o)) for o in self.misses)
         return [(a, b, n) for (a, b), n in pairs.most_common(top)]
 
     def to_dict(self) -> dict[str, Any]:
@@ -119,28 +120,98 @@ class Report:
             "per_intent": {k: {m: round(v, 4) for m, v in row.items()} for k, row in self.per_intent().items()},
             "confusions": [{"expected": a, "got": b, "count": n} for a, b, n in self.confusions()],
             "misses": [_miss(o) for o in self.misses],
+            **({"dialogues": [{"name": name, "turns": total, "right": right}
+                              for name, (right, total) in self.dialogues().items()]} if self.dialogues() else {}),
         }
+
+    def dialogues(self) -> dict[str, tuple[int, int]]:
+        """For dialogue files: turns answered right and turns in all, per dialogue (in file order)."""
+        scores: dict[str, tuple[int, int]] = {}
+        for outcome in self.outcomes:
+            name = outcome.case.dialogue
+            if name is not None:
+                right, total = scores.get(name, (0, 0))
+                scores[name] = (right + outcome.correct, total + 1)
+        return scores
+
+    def to_text(self) -> str:
+        """The figures for people: summary, per-intent table, confusions, then every miss."""
+        fell = [o for o in self.outcomes if o.reply.fallback]
+        should = self.out_of_scope
+        lines = [
+            f"{len(self.outcomes)} {'turns' if self.dialogues() else 'questions'}: {len(self.in_scope)} in scope, "
+            f"{len(should)} that should fall back",
+            f"accuracy            {_percent(self.accuracy)}  ({len(self.in_scope) - _wrong(self.in_scope)} of "
+            f"{len(self.in_scope)} in-scope answered right)",
+            f"fallback recall     {_percent(self.fallback_rate)}  ({len(should) - _wrong(should)} of {len(should)} "
+            f"that should fall back did)",
+            f"fallback precision  {_percent(self.fallback_precision)}  "
+            f"({sum(o.case.expects_fallback for o in fell)} of {len(fell)} fallbacks were meant)",
+        ]
+        dialogues = self.dialogues()
+        if dialogues:
+            clean = sum(right == total for right, total in dialogues.values())
+            lines.append(f"dialogues           {clean} of {len(dialogues)} played through without a miss")
+        table = self.per_intent()
+        width = max([len(name) for name in table] + [10])
+        lines += ["", f"{'intent':<{width}}  precision  recall     F1  support"]
+        lines += [f"{name:<{width}}  {row['precision']:9.2f}  {row['recall']:6.2f}  {row['f1']:5.2f}  "
+                  f"{row['support']:7.0f}" for name, row in table.items()]
+        confusions = self.confusions()
+        if confusions:
+            lines += ["", "most confused (expected -> got):"]
+            lines += [f"  {n:3d}  {a} -> {b}" for a, b, n in confusions]
+        if self.misses:
+            lines += ["", f"misses ({len(self.misses)}):"]
+            for outcome in self.misses:
+                case, reply = outcome.case, outcome.reply
+                where = f"{case.dialogue!r}, line {case.line}" if case.dialogue else f"line {case.line}"
+                expected = "/".join(case.intents) + (f" ({'/'.join(case.items)})" if case.items else "")
+                got = reply.intent + (f" ({reply.item})" if reply.item else "")
+                lines.append(f"  {where}: {case.question!r}")
+                lines.append(f"      expected {expected}; got {got}, confidence {reply.confidence:.2f}"
+                             f"{', a fallback' if reply.fallback else ''}")
+        return "\n".join(lines)
 
 
 def load_cases(path: Path) -> list[Case]:
     """Read labelled questions (a list of {q, intent, item}) from a YAML file."""
-    data = read_yaml(path, max_bytes=10_000_000)
-    if not isinstance(data, Sequence):
-        raise DataError("expected a list of questions", path=str(path), line=line_of(data))
-    return [_case(entry, str(path), line_of(data, i), "q") for i, entry in enumerate(data)]
+    return _cases(read_yaml(Path(path), max_bytes=MAX_FILE_BYTES), str(path))
 
 
 def load_dialogues(path: Path) -> list[tuple[str, list[Case]]]:
     """Read scripted dialogues (a list of {name, turns: [{say, intent, item}]})."""
-    data = read_yaml(path, max_bytes=10_000_000)
+    return _dialogues(read_yaml(Path(path), max_bytes=MAX_FILE_BYTES), str(path))
+
+
+def evaluate_file(bot: Chatbot, path: Path) -> Report:
+    """Score a file of either kind: dialogues (entries with `turns`) turn by turn, else questions."""
+    data = read_yaml(Path(path), max_bytes=MAX_FILE_BYTES)
+    if is_dialogue_file(data):
+        return evaluate_dialogues(bot, _dialogues(data, str(path)))
+    return evaluate(bot, _cases(data, str(path)))
+
+
+def is_dialogue_file(data: Any) -> bool:
+    """True for parsed YAML that is a list of dialogues rather than of questions."""
+    return isinstance(data, Sequence) and any(isinstance(e, Mapping) and "turns" in e for e in data)
+
+
+def _cases(data: Any, path: str) -> list[Case]:
     if not isinstance(data, Sequence):
-        raise DataError("expected a list of dialogues", path=str(path), line=line_of(data))
+        raise DataError("expected a list of questions", path=path, line=line_of(data))
+    return [_case(entry, path, line_of(data, i), "q") for i, entry in enumerate(data)]
+
+
+def _dialogues(data: Any, path: str) -> list[tuple[str, list[Case]]]:
+    if not isinstance(data, Sequence):
+        raise DataError("expected a list of dialogues", path=path, line=line_of(data))
     dialogues = []
     for entry in data:
         if not isinstance(entry, Mapping) or not isinstance(entry.get("turns"), Sequence):
-            raise DataError("a dialogue needs a name and a list of turns", path=str(path), line=line_of(entry))
+            raise DataError("a dialogue needs a name and a list of turns", path=path, line=line_of(entry))
         name = str(entry.get("name", f"line {entry.line}"))
-        turns = [_case(t, str(path), line_of(entry["turns"], i), "say", dialogue=name)
+        turns = [_case(t, path, line_of(entry["turns"], i), "say", dialogue=name)
                  for i, t in enumerate(entry["turns"])]
         dialogues.append((name, turns))
     return dialogues
@@ -161,8 +232,8 @@ def evaluate_dialogues(bot: Chatbot, dialogues: list[tuple[str, list[Case]]]) ->
 
 
 def _case(entry: Any, path: str, line: int, key: str, dialogue: str | None = None) -> Case:
-    if not isinstance(entry, Mapping) or not isinstance(entry.get(key), str) or "intent" not in entry:
-        raise DataError(f"each entry needs {key!r} (text) and 'intent'", path=path, line=line)
+    if not isinstance(entry, Mapping) or not isinstance(entry.get(key), str) or not _names(entry.get("intent")):
+        raise DataError(f"each entry needs {key!r} (text) and 'intent'", path=path, line=line_of(entry) or line)
     return Case(entry[key], _names(entry["intent"]), _names(entry.get("item")), line_of(entry) or line, dialogue)
 
 
@@ -170,6 +241,14 @@ def _names(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
     return tuple(value) if isinstance(value, list) else (str(value),)
+
+
+def _wrong(outcomes: list[Outcome]) -> int:
+    return sum(not o.correct for o in outcomes)
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:5.1f}%"
 
 
 def _share(outcomes: list[Outcome]) -> float:
@@ -187,6 +266,12 @@ def _predicted(outcome: Outcome) -> str:
     if outcome.correct:
         return _label(outcome)
     return outcome.reply.intent
+
+
+def _got(outcome: Outcome) -> str:
+    """The predicted label, with the item when the intent alone looks right (a wrong item)."""
+    got = _predicted(outcome)
+    return f"{got} ({outcome.reply.item})" if got == _label(outcome) and outcome.reply.item else got
 
 
 def _miss(outcome: Outcome) -> dict[str, Any]:

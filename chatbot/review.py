@@ -1,0 +1,158 @@
+"""Group the unanswered-question log into what users keep asking: `chatbot review LOG`.
+
+Questions are normalized (the bot's one normalizer), so spelling variants meet; then grouped
+greedily with rapidfuzz, most frequent phrasing first: each group takes every remaining question
+within `min_score` of its seed. A maintainer reads the groups from the top and adds intents,
+examples or synonyms for what the bot cannot answer yet.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from .errors import InputError
+from .normalize import fold, normalize
+
+MIN_SCORE = 75.0
+"""Default similarity (0-100, rapidfuzz token_sort_ratio of normalized questions) to share a
+group: close enough for "how much do techs earn" and "how much does a technician earn", far
+enough apart to keep "what is the pay" and "what is the weather" in separate groups."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One logged question."""
+
+    question: str
+    best_guess: str | None
+    score: float
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Questions that ask the same thing in different words, most frequent wording first."""
+
+    count: int
+    question: str
+    variants: tuple[tuple[str, int], ...]
+    """Every distinct wording and how often it was asked (the representative included)."""
+    closest: str | None
+    """The intent the bot most often guessed for these questions."""
+    mean_score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"count": self.count, "question": self.question, "closest_intent": self.closest,
+                "mean_score": round(self.mean_score, 3),
+                "variants": [{"question": q, "count": n} for q, n in self.variants]}
+
+
+@dataclass(frozen=True)
+class Review:
+    """The groups of one log, and how many of its lines could not be read."""
+
+    clusters: tuple[Cluster, ...]
+    entries: int
+    skipped: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values."""
+        return {"entries": self.entries, "skipped": self.skipped,
+                "clusters": [cluster.to_dict() for cluster in self.clusters]}
+
+    def to_text(self, *, variants: int = 5) -> str:
+        """The groups for people, largest first, with up to `variants` other wordings each."""
+        skipped = f" ({self.skipped} malformed line{'s' if self.skipped != 1 else ''} skipped)" if self.skipped else ""
+        if not self.clusters:
+            return f"No unanswered questions logged{skipped}."
+        lines = [f"{self.entries} unanswered question{'s' if self.entries != 1 else ''} in "
+                 f"{len(self.clusters)} group{'s' if len(self.clusters) != 1 else ''}{skipped}, most frequent first:", ""]
+        width = len(str(self.clusters[0].count))
+        for cluster in self.clusters:
+            closest = cluster.closest or "nothing"
+            lines.append(f"{cluster.count:>{width}}x  {cluster.question!r}  (closest intent: {closest}, "
+                         f"mean score {cluster.mean_score:.2f})")
+            others = [f"{q!r}" + (f" x{n}" if n > 1 else "") for q, n in cluster.variants if q != cluster.question]
+            if others:
+                more = f", and {len(others) - variants} more" if len(others) > variants else ""
+                lines.append(f"{'':>{width}}   also: {', '.join(others[:variants])}{more}")
+        return "\n".join(lines)
+
+
+def read_log(path: Path) -> tuple[list[Entry], int]:
+    """The readable entries of a JSON-lines log, and the number of lines skipped as malformed."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError as error:
+        raise InputError(f"cannot read {path}: {error.strerror or error}") from None
+    entries, skipped = [], 0
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        entry = _entry(line)
+        if entry is None:
+            skipped += 1
+        else:
+            entries.append(entry)
+    return entries, skipped
+
+
+def review(path: Path, *, min_score: float = MIN_SCORE) -> Review:
+    """Read a log and group its questions."""
+    entries, skipped = read_log(path)
+    return Review(tuple(cluster(entries, min_score=min_score)), len(entries), skipped)
+
+
+def cluster(entries: list[Entry], *, min_score: float = MIN_SCORE) -> list[Cluster]:
+    """Group entries by similar normalized wording; the largest groups first."""
+    if not 0 <= min_score <= 100:
+        raise InputError(f"the minimum score must be between 0 and 100, not {min_score:g}")
+    by_key: dict[str, list[Entry]] = {}
+    for entry in entries:
+        by_key.setdefault(_key(entry.question), []).append(entry)
+    remaining = sorted(by_key, key=lambda k: (-len(by_key[k]), k))
+    groups: list[list[Entry]] = []
+    while remaining:
+        seed, rest = remaining[0], remaining[1:]
+        close = {match for match, _, _ in process.extract(seed, rest, scorer=fuzz.token_sort_ratio, processor=None,
+                                                          score_cutoff=min_score, limit=None)}
+        remaining = [key for key in rest if key not in close]
+        groups.append([e for key in [seed, *(k for k in rest if k in close)] for e in by_key[key]])
+    clusters = [_summary(group) for group in groups]
+    return sorted(clusters, key=lambda c: -c.count)
+
+
+def _key(question: str) -> str:
+    """What two questions must share to count as the same: their normalized words."""
+    return " ".join(normalize(question)) or fold(question).strip()
+
+
+def _summary(group: list[Entry]) -> Cluster:
+    wordings = Counter(" ".join(e.question.split()) for e in group).most_common()
+    guesses = Counter(e.best_guess for e in group if e.best_guess).most_common(1)
+    return Cluster(count=len(group), question=wordings[0][0], variants=tuple(wordings),
+                   closest=guesses[0][0] if guesses else None,
+                   mean_score=sum(e.score for e in group) / len(group))
+
+
+def _entry(line: str) -> Entry | None:
+    """One log line as an entry, or None when it is not one."""
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    question, guess, score = data.get("question"), data.get("best_guess"), data.get("score", 0.0)
+    if not isinstance(question, str) or not question.strip():
+        return None
+    if guess is not None and not isinstance(guess, str):
+        return None
+    if isinstance(score, bool) or not isinstance(score, (int, float)):
+        return None
+    return Entry(question.strip(), guess, float(score))
