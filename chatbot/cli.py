@@ -88,19 +88,27 @@ def add_ask(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object per question, one per line")
     parser.add_argument("--conversation", "-c", action="store_true",
                         help="treat the questions as one conversation, so follow-ups use context")
+    parser.add_argument("--explain", action="store_true",
+                        help="show why each answer was chosen: tokens, slots found, top candidates, threshold")
+    parser.add_argument("--log-unanswered", metavar="PATH",
+                        help="append fallbacks and unsure answers to PATH as JSON lines, for `chatbot review` "
+                             "(env CHATBOT_UNANSWERED_LOG)")
     data_options(parser)
     parser.set_defaults(run=run_ask)
 
 
 def run_ask(args: argparse.Namespace) -> int:
     questions = _questions(args)
-    bot = load_bot(args)
+    bot = load_bot(args, unanswered_log=args.log_unanswered)
     from .conversation import Conversation
 
     conversation = Conversation() if args.conversation else None
     several = not args.question
     out = sys.stdout
     for question in questions:
+        if args.explain:
+            _explain(bot, question, conversation, as_json=args.json)
+            continue
         reply = bot.ask(question, conversation if conversation is not None else None)
         if args.json:
             out.write(json.dumps({"question": question, **reply.to_dict()}, ensure_ascii=False) + "\n")
@@ -110,6 +118,17 @@ def run_ask(args: argparse.Namespace) -> int:
             out.write(reply.text + "\n")
         out.flush()
     return EXIT_OK
+
+
+def _explain(bot, question: str, conversation, *, as_json: bool) -> None:
+    from .explain import explain
+
+    explanation = explain(bot, question, conversation)
+    if as_json:
+        sys.stdout.write(json.dumps(explanation.to_dict(), ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(explanation.to_text() + "\n\n")
+    sys.stdout.flush()
 
 
 def _questions(args: argparse.Namespace) -> Iterator[str]:
@@ -140,4 +159,89 @@ def _stdin_text() -> TextIO:
     return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
 
 
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_ask]
+# --- chatbot validate / eval / review: tools for maintainers --------------------------------
+
+def add_validate(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "validate", help="check the knowledge and intent files for mistakes",
+        description="Load the data and report every problem with its file, line and field: schema errors, "
+                    "references to items or categories that do not exist, duplicate ids, examples two "
+                    "intents share or nearly share, phrases two things claim, and knowledge items no "
+                    "intent can reach. Exit status 0 when the data is clean, 1 when it is not.",
+        epilog="examples:\n  chatbot validate\n  chatbot validate --knowledge my/knowledge --intents my/intents",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--json", action="store_true", help="print the problems as a JSON list")
+    data_options(parser)
+    parser.set_defaults(run=run_validate)
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    from .checks import check, report
+    from .settings import Settings
+
+    problems = check(Settings.from_env(knowledge_dir=args.knowledge, intents_dir=args.intents))
+    if args.json:
+        print(json.dumps([problem.to_dict() for problem in problems], ensure_ascii=False, indent=2))
+    else:
+        print(report(problems))
+    return EXIT_DATA if problems else EXIT_OK
+
+
+def add_eval(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "eval", help="score the bot on a labelled question or dialogue file",
+        description="Ask every labelled question (or replay every dialogue, turn by turn) and report "
+                    "accuracy, fallback precision and recall, per-intent precision/recall/F1, the most "
+                    "confused intents and every miss. The file format is that of tests/data/.",
+        epilog="examples:\n  chatbot eval tests/data/questions.yaml\n  chatbot eval tests/data/dialogues.yaml --json\n"
+               "  chatbot eval tests/data/questions.yaml --min-accuracy 0.9   # exit 1 below 90%",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("file", metavar="FILE", help="a YAML list of {q, intent, item} or of {name, turns}")
+    parser.add_argument("--json", action="store_true", help="print the full report as JSON")
+    parser.add_argument("--min-accuracy", type=float, metavar="X",
+                        help="exit with status 1 when the accuracy is below X (a share, such as 0.9)")
+    data_options(parser)
+    parser.set_defaults(run=run_eval)
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .evaluation import evaluate_file
+
+    report = evaluate_file(load_bot(args), Path(args.file))
+    print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if args.json else report.to_text())
+    if args.min_accuracy is not None and report.accuracy < args.min_accuracy:
+        print(f"chatbot: accuracy {report.accuracy:.3f} is below {args.min_accuracy:g}", file=sys.stderr)
+        return EXIT_DATA
+    return EXIT_OK
+
+
+def add_review(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "review", help="group the unanswered-question log by what people asked",
+        description="Read a log written by `chatbot ask --log-unanswered` (or CHATBOT_UNANSWERED_LOG) and "
+                    "group similar questions, most frequent first, with the intent each group came "
+                    "closest to: what users ask that the bot cannot answer yet.",
+        epilog="examples:\n  chatbot review unanswered.jsonl\n  chatbot review unanswered.jsonl --min-score 85 --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("log", metavar="LOG", help="the JSON-lines log file")
+    parser.add_argument("--json", action="store_true", help="print the groups as JSON")
+    parser.add_argument("--min-score", type=float, metavar="N",
+                        help="how alike (0-100) two questions must be to share a group (default: 75)")
+    parser.set_defaults(run=run_review)
+
+
+def run_review(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .review import MIN_SCORE, review
+
+    result = review(Path(args.log), min_score=MIN_SCORE if args.min_score is None else args.min_score)
+    if result.skipped:
+        print(f"chatbot: warning: skipped {result.skipped} malformed line(s) in {args.log}", file=sys.stderr)
+    print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) if args.json else result.to_text())
+    return EXIT_OK
+
+
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_ask, add_validate, add_eval, add_review]
