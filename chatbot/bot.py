@@ -66,7 +66,8 @@ class Chatbot:
         if best.intent.answer == "followup":
             return self._follow_up(best, reading, conversation)
         rival = next((c for c in candidates[1:] if _differs(best, c)), None)
-        if rival is not None and best.score - rival.score < self.settings.clarify_margin and self._confusable(best, rival):
+        if (rival is not None and best.score - rival.score < self.settings.clarify_margin
+                and self._confusable(best, rival, reading)):
             return self._clarify(best, rival, conversation)
         context = _implied_context(reading, best)
         return self._answer(best, reading, conversation, context=context)
@@ -92,14 +93,11 @@ class Chatbot:
                 context: str | None = None, detail: str | None = None) -> Reply:
         intent, kb = candidate.intent, self.knowledge
         detail = detail or ("long" if "more" in reading.tokens else "short")
-        if intent.answer == "item":
-            items = [kb.item(i) for i in (candidate.items or (intent.item,))][:3]
+        if intent.answer in ("item", "items"):
+            ids = candidate.items or ((intent.item,) if intent.item else intent.items)
+            items = [kb.item(i) for i in ids][:3]
             answer = answers.explain(kb, items, detail=detail, intent=intent)
-            conversation.item, conversation.listed = items[-1].id, items[-1].category
-        elif intent.answer == "items":
-            items = [kb.item(i) for i in intent.items]
-            answer = answers.explain(kb, items, detail=detail, intent=intent)
-            conversation.item, conversation.listed = items[0].id, items[0].category
+            self._focus_on(items[0] if intent.answer == "items" else items[-1], conversation)
         elif intent.answer == "list":
             answer = answers.list_category(kb, intent.category or "", intent)
             conversation.item, conversation.listed = None, intent.category
@@ -127,6 +125,11 @@ class Chatbot:
         if conversation.item is None:
             return _reply(answers.no_context(kb), "no_context", candidate.score, fallback=True)
         current = kb.item(conversation.item)
+        if action in ("next", "previous") and current.category not in self._walkable():
+            if conversation.listed is None:
+                return _reply(answers.no_context(kb), "no_context", candidate.score, fallback=True)
+            first = kb.categories[conversation.listed].items[0]
+            return self._explain(first, candidate, conversation, f"first of the {conversation.listed}")
         if action in ("next", "previous"):
             step = 1 if action == "next" else -1
             neighbour = kb.neighbour(current, step)
@@ -142,8 +145,18 @@ class Chatbot:
         """Answer about `item` as the intent that normally explains its category would."""
         intent = self._intent_for(item)
         answer = answers.explain(self.knowledge, [item], detail=detail, intent=intent)
-        conversation.item, conversation.listed = item.id, item.category
+        self._focus_on(item, conversation)
         return _reply(answer, intent.name, candidate.score, fallback=False, context=context)
+
+    def _focus_on(self, item: Item, conversation: Conversation) -> None:
+        """Make `item` the current one; its list becomes the one "the third one" reads, if it
+        is a list people walk (steps, duties, skills: the categories with a list intent)."""
+        conversation.item = item.id
+        if item.category in self._walkable():
+            conversation.listed = item.category
+
+    def _walkable(self) -> set[str]:
+        return {i.category for i in self.intents.values() if i.answer == "list" and i.category}
 
     def _intent_for(self, item: Item) -> Intent:
         """The intent that answers an item: the slot intent of its category, or the fixed one."""
@@ -152,14 +165,15 @@ class Chatbot:
                 return intent
         raise LookupError(item.id)  # validation guarantees every item is reachable
 
-    def _confusable(self, a: Candidate, b: Candidate) -> bool:
-        """Two close candidates worth asking about: both explain an item the question named, the
-        items differ, and neither points to the other (a skill and the related article about it
-        are one subject)."""
+    def _confusable(self, a: Candidate, b: Candidate, reading: Reading) -> bool:
+        """Two close candidates worth asking about: one phrase of the question names both items
+        (it is ambiguous), and neither item points to the other (a skill and the related
+        article about it are one subject, not a choice)."""
         if not (a.items and b.items):
             return False
-        first, second = (self.knowledge.item(_answer_key(c)) for c in (a, b))
-        return second.id not in first.see_also and first.id not in second.see_also
+        first, second = self.knowledge.item(a.items[0]), self.knowledge.item(b.items[0])
+        same_phrase = any(first.id in m.items and second.id in m.items for m in reading.mentions)
+        return same_phrase and second.id not in first.see_also and first.id not in second.see_also
 
     def _clarify(self, best: Candidate, rival: Candidate, conversation: Conversation) -> Reply:
         conversation.pending = (best, rival)

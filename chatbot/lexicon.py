@@ -88,9 +88,14 @@ class Lexicon:
     """Categories whose items are masked as themselves rather than as their category."""
     vocabulary: set[str] = field(default_factory=set)
 
+    @staticmethod
+    def key(phrase: str) -> tuple[str, ...]:
+        """The tokens a phrase is stored under (normalized, without articles)."""
+        return _without_articles(normalize(phrase))
+
     def add_concept(self, phrase: str, word: str) -> None:
         """Read `phrase` as the single word `word` (add every concept before any entity)."""
-        key = normalize(phrase)
+        key = self.key(phrase)
         self.vocabulary.update(words(phrase))
         if key and key != (word,):
             self.concepts.setdefault(key, word)
@@ -118,7 +123,7 @@ class Lexicon:
 
     def add(self, phrase: str, mention: Mention) -> None:
         """Map `phrase` to `mention`; a phrase naming two items keeps both (it is ambiguous)."""
-        key = self.canonical(normalize(phrase))
+        key = self.canonical(self.key(phrase))
         if not key:
             return
         self.vocabulary.update(words(phrase))
@@ -145,7 +150,7 @@ class Lexicon:
             if fixed != word:
                 corrections.append((word, fixed))
             tokens.append(stem(fixed))
-        tokens = list(self.canonical(tuple(tokens)))
+        tokens = list(self.canonical(_without_articles(tuple(tokens))))
         mentions = self._find(tuple(tokens), default_category)
         named = {m.category for m in mentions if m.items}
         # "is maths an important skill": the word "skill" only says what maths is; drop it.
@@ -228,6 +233,14 @@ class Lexicon:
         item = self.items_by_position.get((category, index))
         return Mention(start, end, sentinel(category), (item,) if item else (), category=category,
                        position=place, implied=implied)
+
+
+ARTICLES = frozenset({"a", "an", "the"})
+
+
+def _without_articles(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """Articles never change what a phrase names ("check the raw materials" = "check raw materials")."""
+    return tuple(t for t in tokens if t not in ARTICLES)
 
 
 def _place(token: str, *, allow_cardinal: bool) -> int | None:

@@ -197,13 +197,14 @@ def build_lexicon(knowledge: KnowledgeBase, vocabulary: Vocabulary) -> Lexicon:
     synonyms, gaps and category words."""
     lexicon = Lexicon()
     # A phrase that names an item, a gap or a category is never swallowed by a concept.
-    entity_phrases = {normalize(p) for c in knowledge.categories.values() for i in c.items for p in i.synonyms}
-    entity_phrases |= {normalize(p) for g in vocabulary.gaps.values() for p in g.synonyms}
-    entity_phrases |= {normalize(p) for c in knowledge.categories.values() for p in (c.name, *c.synonyms)}
-    for concept, phrases in vocabulary.concepts.items():
+    phrases = [p for c in knowledge.categories.values() for i in c.items for p in i.synonyms]
+    phrases += [p for g in vocabulary.gaps.values() for p in g.synonyms]
+    phrases += [p for c in knowledge.categories.values() for p in (c.name, *c.synonyms)]
+    entity_phrases = {lexicon.key(p) for p in phrases}
+    for concept, synonyms in vocabulary.concepts.items():
         word = "_".join(normalize(concept))
-        for phrase in (concept, *phrases):
-            if normalize(phrase) not in entity_phrases:
+        for phrase in (concept, *synonyms):
+            if lexicon.key(phrase) not in entity_phrases:
                 lexicon.add_concept(phrase, word)
     for category in knowledge.categories.values():
         for item in category.items:
@@ -219,7 +220,7 @@ def build_lexicon(knowledge: KnowledgeBase, vocabulary: Vocabulary) -> Lexicon:
         word = "_".join(normalize(category.name))
         for phrase in (category.name, *category.synonyms):
             lexicon.add(phrase, Mention(0, 0, word))
-            key = lexicon.canonical(normalize(phrase))
+            key = lexicon.canonical(lexicon.key(phrase))
             if len(key) == 1:
                 lexicon.categories.setdefault(key[0], category.name)
     return lexicon

@@ -129,19 +129,18 @@ def words(text: str) -> tuple[str, ...]:
 
 
 CLAUSE_BREAK = re.compile(r"[.!?;,:]+\s|\s(?:but|so|anyway)\s")
-LONG_QUESTION_WORDS = 12
 
 
 def focus(text: str) -> list[str]:
-    """The text, plus its last clause when the text is long: people who ramble usually end with
-    the actual question ("... so what skills would I need?")."""
-    if len(text.split()) <= LONG_QUESTION_WORDS:
+    """The text, plus its last clause when it has several: people who ramble, or who lead in
+    with "ok, back to the job," usually end with the actual question."""
+    parts = [p for p in CLAUSE_BREAK.split(text.strip().rstrip(".!?") + " ") if p.strip()]
+    if len(parts) < 2:
         return [text]
-    parts = [p for p in CLAUSE_BREAK.split(text.strip().rstrip(".!?")) if p.strip()]
     tail = parts[-1]
-    if len(tail.split()) < 4 and len(parts) > 1:
+    if len(tail.split()) < 3:
         tail = parts[-2] + " " + tail
-    return [text, tail] if tail.strip() != text.strip() else [text]
+    return [text, tail.strip()] if tail.strip() != text.strip() else [text]
 
 
 # Function words (in stemmed form): they carry little meaning, so the matcher weighs them lightly.

@@ -1,0 +1,41 @@
+"""The labelled questions and dialogues of tests/data: written independently of the intents."""
+
+from pathlib import Path
+
+import pytest
+
+from chatbot.evaluation import evaluate, evaluate_dialogues, load_cases, load_dialogues
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="module")
+def report(bot):
+    return evaluate(bot, load_cases(DATA / "questions.yaml"))
+
+
+def describe(misses):
+    return "\n".join(f"  {o.case.question!r}: expected {o.case.intents} {o.case.items}, got "
+                     f"{o.reply.intent} {o.reply.item} ({o.reply.confidence:.2f})" for o in misses)
+
+
+def test_the_question_set_is_big_and_varied(report):
+    assert len(report.outcomes) >= 250
+    assert len(report.out_of_scope) >= 50
+
+
+def test_in_scope_accuracy_is_at_least_95_percent(report):
+    misses = [o for o in report.in_scope if not o.correct]
+    assert report.accuracy >= 0.95, describe(misses)
+
+
+def test_not_covered_and_out_of_scope_questions_fall_back(report):
+    misses = [o for o in report.out_of_scope if not o.correct]
+    assert report.fallback_rate >= 0.95, describe(misses)
+
+
+def test_dialogues_are_followed_turn_by_turn(bot):
+    dialogues = load_dialogues(DATA / "dialogues.yaml")
+    assert len(dialogues) >= 40
+    report = evaluate_dialogues(bot, dialogues)
+    assert report.accuracy >= 0.90, describe(report.misses)

@@ -1,0 +1,120 @@
+"""Follow-ups: context fills what a question leaves out, and never overrides a new question."""
+
+import pytest
+
+from chatbot import Conversation
+
+
+@pytest.fixture()
+def chat(bot):
+    conversation = Conversation()
+
+    def say(text):
+        return bot.ask(text, conversation)
+
+    say.conversation = conversation
+    return say
+
+
+def test_walking_the_steps(chat):
+    assert chat("how do I become a production technician").intent == "list_steps"
+    assert chat("the third one").item == "step.certification"
+    assert chat("and the next step?").item == "step.production-stages"
+    assert chat("go on").item == "step.job-search"
+    end = chat("next")
+    assert end.intent == "end_of_list" and "last" in end.text
+    assert chat("previous one").item == "step.production-stages"
+
+
+def test_tell_me_more_gives_the_longer_answer_of_the_current_item(chat):
+    short = chat("what is step 2")
+    more = chat("tell me more")
+    assert more.item == short.item == "step.experience"
+    assert len(more.text) > len(short.text)
+    assert more.context == "more about step.experience"
+
+
+def test_why_and_pronouns_use_the_current_item(chat):
+    chat("what does quality control testing involve")
+    assert chat("why is that important?").item == "duty.quality-control"
+    chat("tell me about teamwork")
+    assert chat("do i need it?").item == "skill.teamwork"
+
+
+def test_picking_from_the_last_list(chat):
+    chat("what skills do i need")
+    assert chat("number 2").item == "skill.communication"
+    chat("what are the duties")
+    assert chat("the last one").item == "duty.inventory"
+
+
+def test_switching_category_and_picking_by_name(chat):
+    chat("what is step 1")
+    assert chat("what about skills?").intent == "list_skills"
+    assert chat("what about communication?").item == "skill.communication"
+    assert chat("and duties?").intent == "list_duties"
+
+
+def test_a_new_question_wins_over_context(chat):
+    chat("what is step 2")
+    assert chat("what does testing equipment involve").item == "duty.testing-equipment"
+    assert chat("next").item == "duty.quality-control"
+
+
+def test_follow_ups_without_context_get_help_not_a_random_item(chat):
+    for text in ("tell me more", "next", "why?"):
+        reply = chat(text)
+        assert reply.intent == "no_context" and not reply.sources
+        assert reply.suggestions
+
+
+def test_a_gap_in_the_middle_keeps_the_context(chat):
+    chat("what is step 2")
+    assert chat("how much does it pay").intent == "not_covered"
+    assert chat("ok, what's the next step").item == "step.certification"
+
+
+def test_reset_forgets_everything(chat):
+    chat("what is step 2")
+    chat.conversation.reset()
+    assert chat("next").intent == "no_context"
+
+
+def test_conversations_are_independent(bot):
+    first, second = Conversation(), Conversation()
+    bot.ask("what is step 2", first)
+    bot.ask("what skills do i need", second)
+    assert bot.ask("next", first).item == "step.certification"
+    assert bot.ask("the first one", second).item == "skill.analysis"
+
+
+def ambiguous_bot(knowledge, intents):
+    """The bundled data plus one phrase that names a skill and a step."""
+    from chatbot import Chatbot
+
+    for name, anchor in (("skills.yaml", '"arithmetic"'), ("steps.yaml", '"packaging"')):
+        path = knowledge / name
+        path.write_text(path.read_text(encoding="utf-8").replace(anchor, anchor + ', "shop floor numbers"', 1),
+                        encoding="utf-8")
+    return Chatbot.load(knowledge, intents)
+
+
+def test_an_ambiguous_phrase_gets_a_clarifying_question_that_is_remembered(data_copy):
+    bot = ambiguous_bot(*data_copy)
+    conversation = Conversation()
+    reply = bot.ask("shop floor numbers", conversation)
+    assert reply.intent == "clarify" and reply.fallback
+    assert "Maths" in reply.text and "Learn about the production stages" in reply.text
+    picked = bot.ask("the step", conversation)
+    assert picked.item == "step.production-stages"
+    assert picked.context == "answer to the clarifying question"
+    bot.ask("shop floor numbers", conversation)
+    assert bot.ask("first", conversation).item == "skill.maths"
+
+
+def test_an_unanswered_clarifying_question_does_not_stick(data_copy):
+    bot = ambiguous_bot(*data_copy)
+    conversation = Conversation()
+    bot.ask("shop floor numbers", conversation)
+    assert bot.ask("what are the duties", conversation).intent == "list_duties"
+    assert bot.ask("first", conversation).item == "duty.testing-equipment"
