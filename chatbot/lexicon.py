@@ -22,7 +22,7 @@ ENGLISH = frozenset(
     if line and not line.startswith("#")
 )
 
-MAX_PHRASE = 5
+MAX_PHRASE = 7
 POSITION_WORDS = {"number", "no", "num", "nr"}
 LAST_WORDS = {"last", "final"}
 
@@ -217,7 +217,7 @@ class Lexicon:
         place = _place(token, allow_cardinal=False)
         if token in POSITION_WORDS and nxt.isdigit():
             return self._at_position(i, i + 2, default_category, int(nxt), implied=True)
-        if place is None and not (token.isdigit() and len(tokens) <= 2):
+        if place is None and not (token.isdigit() and len(tokens) == 1):
             return None
         place = place if place is not None else int(token)
         if nxt in self.categories:

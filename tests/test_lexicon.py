@@ -7,8 +7,8 @@ def lexicon(bot):
 
 
 def test_item_synonyms_are_found_and_masked_by_category(lexicon):
-    reading = lexicon.read("why is teamwork important")
-    assert [m.items for m in reading.mentions if m.items] == [("skill.teamwork",)]
+    reading = lexicon.read("why is maths important")
+    assert [m.items for m in reading.mentions if m.items] == [("skill.maths",)]
     assert "SKILLS" in reading.masked
 
 
@@ -58,3 +58,8 @@ def test_longest_phrase_wins(lexicon):
 def test_gaps_are_recognised(lexicon):
     reading = lexicon.read("what is the salary")
     assert reading.mentions[0].gap == "pay"
+
+
+def test_a_phrase_naming_two_items_keeps_both(lexicon):
+    mention = lexicon.read("teamwork").mentions[0]
+    assert set(mention.items) == {"skill.teamwork", "topic.teamwork-skills"}
