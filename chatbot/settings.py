@@ -27,11 +27,11 @@ class Settings:
 
     knowledge_dir: Path = dataclasses.field(default_factory=lambda: _bundled("knowledge"))
     intents_dir: Path = dataclasses.field(default_factory=lambda: _bundled("intents"))
-    threshold: float = 0.5
+    threshold: float = 0.45
     """Below this confidence the reply is a fallback with suggestions."""
     unsure_below: float = 0.6
     """Answers below this confidence are logged as unsure (when the unanswered log is on)."""
-    clarify_margin: float = 0.06
+    clarify_margin: float = 0.12
     """Two candidates closer than this (in confidence) are too close to call: ask which."""
     max_question_chars: int = 1000
     """Only this much of a question is read; the rest cannot change the answer."""
@@ -39,6 +39,17 @@ class Settings:
     """A data file larger than this is refused rather than parsed."""
     unanswered_log: Path | None = None
     """If set, fallbacks and unsure answers are appended here as JSON lines."""
+    host: str = "127.0.0.1"
+    """Where `chatbot serve` listens: this machine only, unless you choose to expose it."""
+    port: int = 8000
+    allowed_origins: tuple[str, ...] = ()
+    """Web pages (`https://help.example.com`) whose scripts may call the service (CORS); comma-separated in the environment."""
+    max_body_bytes: int = 16_384
+    """An HTTP request body larger than this is refused before it is parsed."""
+    max_sessions: int = 100_000
+    """Conversations the service keeps at once; when full, the least recently used is forgotten."""
+    session_idle_seconds: float = 1800.0
+    """A conversation unused for this long is forgotten."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> "Settings":
@@ -68,4 +79,8 @@ def _convert(name: str, raw: str) -> object:
             return int(raw)
     except ValueError:
         raise InputError(f"CHATBOT_{name.upper()}={raw!r} is not a number") from None
+    if kind == "str":
+        return raw
+    if kind == "tuple[str, ...]":
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
     return Path(raw)
