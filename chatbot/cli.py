@@ -209,6 +209,8 @@ def run_eval(args: argparse.Namespace) -> int:
 
     from .evaluation import evaluate_file
 
+    if not Path(args.file).is_file():
+        raise InputError(f"cannot read {args.file}: no such file")
     report = evaluate_file(load_bot(args), Path(args.file))
     print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if args.json else report.to_text())
     if args.min_accuracy is not None and report.accuracy < args.min_accuracy:
