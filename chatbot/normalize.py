@@ -13,6 +13,8 @@ import unicodedata
 from functools import lru_cache
 
 WORD = re.compile(r"[a-z0-9]+")
+REPEATS = re.compile(r"([a-z])\1{2,}")
+"""Three or more of a letter are one: "heyyy" is "hey", "pleeease" is "please"."""
 APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
 
 # Whole words (after apostrophes are normalised) that stand for more than one word.
@@ -23,7 +25,7 @@ EXPANSIONS = {
     "can't": "can not", "cant": "can not", "cannot": "can not", "won't": "will not", "wont": "will not",
     "dont": "do not", "doesnt": "does not", "didnt": "did not", "isnt": "is not", "arent": "are not",
     "im": "i am", "ive": "i have", "youre": "you are", "theyre": "they are", "wanna": "want to",
-    "gonna": "going to", "gotta": "got to", "tl;dr": "summary", "tldr": "summary",
+    "gonna": "going to", "2b": "to be", "gotta": "got to", "tl;dr": "summary", "tldr": "summary",
 }
 SUFFIXES = [("n't", " not"), ("'re", " are"), ("'ve", " have"), ("'ll", " will"), ("'m", " am"),
             ("'d", " would"), ("'s", "")]
@@ -44,7 +46,7 @@ WORDS = {
     "optimise": "optimize", "prioritise": "prioritize", "summarise": "summarize", "realise": "realize",
     "defence": "defense", "enrol": "enroll", "judgement": "judgment", "fibre": "fiber", "metre": "meter",
     "aluminium": "aluminum", "tyre": "tire", "grey": "gray", "mould": "mold", "cheque": "check",
-    "nxt": "next", "nd": "and", "k": "ok", "kk": "ok", "prev": "previous",
+    "b": "be", "prereq": "prerequisite", "prereqs": "prerequisites", "nxt": "next", "nd": "and", "k": "ok", "kk": "ok", "prev": "previous",
     "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
     "eight": "8", "nine": "9", "ten": "10",
     "first": "1st", "second": "2nd", "third": "3rd", "fourth": "4th", "fifth": "5th", "sixth": "6th",
@@ -103,7 +105,7 @@ def fold(text: str) -> str:
     """Case-fold, strip accents and unify apostrophes and odd spaces: the first pass over raw text."""
     text = unicodedata.normalize("NFKD", text.translate(APOSTROPHES))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return unicodedata.normalize("NFKC", text).casefold()
+    return REPEATS.sub(r"\1", unicodedata.normalize("NFKC", text).casefold())
 
 
 def normalize(text: str) -> tuple[str, ...]:
@@ -128,19 +130,23 @@ def words(text: str) -> tuple[str, ...]:
     return tuple(tokens)
 
 
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
+MAX_SENTENCES = 4
 CLAUSE_BREAK = re.compile(r"[.!?;,:]+\s|\s(?:but|so|anyway)\s")
 
 
 def focus(text: str) -> list[str]:
-    """The text, plus its last clause when it has several: people who ramble, or who lead in
-    with "ok, back to the job," usually end with the actual question."""
-    parts = [p for p in CLAUSE_BREAK.split(text.strip().rstrip(".!?") + " ") if p.strip()]
-    if len(parts) < 2:
-        return [text]
-    tail = parts[-1]
-    if len(tail.split()) < 3:
-        tail = parts[-2] + " " + tail
-    return [text, tail.strip()] if tail.strip() != text.strip() else [text]
+    """The text, then its sentences and last clause when it has several: people who ramble, or
+    who lead in with "ok, back to the job,", put the actual question in one of them."""
+    sentences = [p.strip() for p in SENTENCE_BREAK.split(text) if len(p.split()) >= 2]
+    clauses = [p for p in CLAUSE_BREAK.split(text.strip().rstrip(".!?") + " ") if p.strip()]
+    pieces = [text]
+    if len(sentences) > 1:
+        pieces.extend(sentences[:MAX_SENTENCES])
+    if len(clauses) > 1:
+        tail = clauses[-1] if len(clauses[-1].split()) >= 3 else clauses[-2] + " " + clauses[-1]
+        pieces.append(tail.strip())
+    return list(dict.fromkeys(p for p in pieces if p))
 
 
 # Function words (in stemmed form): they carry little meaning, so the matcher weighs them lightly.

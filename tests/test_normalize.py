@@ -32,6 +32,12 @@ def test_plurals_and_verb_forms_meet():
 
 def test_text_speak_is_understood():
     assert words("wat r u") == ("what", "are", "you")
+    assert words("how 2b a tech") == ("how", "to", "be", "a", "tech")
+
+
+def test_stretched_words_are_shrunk():
+    assert words("heyyy pleeease") == ("hey", "please")
+    assert words("need skill") == ("need", "skill")
 
 
 def test_empty_and_symbol_only_text_gives_no_tokens():
@@ -44,3 +50,8 @@ def test_focus_keeps_short_questions_whole_and_finds_the_question_in_a_long_one(
     long = ("I have worked in a shop for ten years and I am tired of it, my friend says this is a good job, "
             "what skills would I need?")
     assert focus(long)[-1].strip() == "what skills would I need"
+
+
+def test_focus_also_reads_each_sentence_of_a_long_message():
+    text = "How do I become one? I have worked in hospitality for years. Any advice welcome."
+    assert "How do I become one?" in focus(text)
