@@ -23,7 +23,7 @@ ENGLISH = frozenset(
 )
 
 MAX_PHRASE = 7
-POSITION_WORDS = {"number", "no", "num", "nr"}
+POSITION_WORDS = {"number", "no", "num", "nr", "item", "option"}
 LAST_WORDS = {"last", "final"}
 
 

@@ -23,6 +23,8 @@ from .normalize import STOP_WORDS, focus, normalize, words
 
 STOP_WEIGHT = 0.3
 """How much a function word ("the", "do", "you") counts, relative to its IDF weight."""
+WHOLE_MESSAGE_ONLY = ("text", "followup")
+"""Answers that one sentence of a longer message cannot win on its own."""
 ALTERNATIVE_READING = 0.9
 """Score factor for the second reading of an ambiguous phrase (see `_interpretations`)."""
 TOKEN_WEIGHTS = {**{word: STOP_WEIGHT for word in STOP_WORDS}, GAP: 1.5}
@@ -121,9 +123,11 @@ class IntentMatcher:
         last clause, and each intent keeps its better score."""
         readings = [self.read(part, default_category=default_category) for part in focus(text)]
         best: dict[str, Candidate] = {}
-        for reading in readings:
+        for number, reading in enumerate(readings):
             for masked, mentions, weight in self._interpretations(reading):
                 for candidate in self._score(masked, mentions, weight):
+                    if number and candidate.intent.answer in WHOLE_MESSAGE_ONLY:
+                        continue  # "good evening." or "ok, back" is not the point of a longer message
                     current = best.get(candidate.intent.name)
                     if current is None or candidate.score > current.score:
                         best[candidate.intent.name] = candidate
