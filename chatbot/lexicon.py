@@ -235,11 +235,12 @@ class Lexicon:
                        position=place, implied=implied)
 
 
-ARTICLES = frozenset({"a", "an", "the"})
+ARTICLES = frozenset({"a", "an", "the", "my", "your", "their", "our", "his", "her"})
 
 
 def _without_articles(tokens: tuple[str, ...]) -> tuple[str, ...]:
-    """Articles never change what a phrase names ("check the raw materials" = "check raw materials")."""
+    """Articles and possessives never change what a phrase names ("check the raw materials" =
+    "check raw materials", "good with my hands" = "good with your hands")."""
     return tuple(t for t in tokens if t not in ARTICLES)
 
 
