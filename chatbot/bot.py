@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import answers, unanswered
@@ -13,11 +13,11 @@ from .intents import Intent, Vocabulary, load_intents
 from .knowledge import Item, KnowledgeBase, load_knowledge
 from .lexicon import Reading
 from .matcher import Candidate, IntentMatcher
+from .normalize import normalize
 from .reply import Reply
 from .settings import Settings
 
 ANSWERING = ("item", "items", "list", "summary")
-FIRST, SECOND = ("1st", "first"), ("2nd", "second")
 
 
 @dataclass
@@ -29,6 +29,11 @@ class Chatbot:
     vocabulary: Vocabulary
     matcher: IntentMatcher
     settings: Settings
+    walkable: frozenset[str] = field(init=False)
+    """Categories people walk with "next" and pick from by number: those with a list intent."""
+
+    def __post_init__(self) -> None:
+        self.walkable = frozenset(i.category for i in self.intents.values() if i.answer == "list" and i.category)
 
     @classmethod
     def load(cls, knowledge_dir: str | Path | None = None, intents_dir: str | Path | None = None,
@@ -125,7 +130,7 @@ class Chatbot:
         if conversation.item is None:
             return _reply(answers.no_context(kb), "no_context", candidate.score, fallback=True)
         current = kb.item(conversation.item)
-        if action in ("next", "previous") and current.category not in self._walkable():
+        if action in ("next", "previous") and current.category not in self.walkable:
             if conversation.listed is None:
                 return _reply(answers.no_context(kb), "no_context", candidate.score, fallback=True)
             first = kb.categories[conversation.listed].items[0]
@@ -152,11 +157,8 @@ class Chatbot:
         """Make `item` the current one; its list becomes the one "the third one" reads, if it
         is a list people walk (steps, duties, skills: the categories with a list intent)."""
         conversation.item = item.id
-        if item.category in self._walkable():
+        if item.category in self.walkable:
             conversation.listed = item.category
-
-    def _walkable(self) -> set[str]:
-        return {i.category for i in self.intents.values() if i.answer == "list" and i.category}
 
     def _intent_for(self, item: Item) -> Intent:
         """The intent that answers an item: the slot intent of its category, or the fixed one."""
@@ -179,7 +181,7 @@ class Chatbot:
         conversation.pending = (best, rival)
         options = [self._describe(best), self._describe(rival)]
         answer = answers.clarify(options)
-        return Reply(answers.finish(answer), "clarify", best.score, True, options[:], (), None, tuple(options))
+        return Reply(answers.finish(answer), "clarify", best.score, True, tuple(options), options=tuple(options))
 
     def _describe(self, candidate: Candidate) -> str:
         """A short name for what a candidate would answer ("the maths skill", "the list of steps")."""
@@ -229,9 +231,9 @@ def _answer_key(candidate: Candidate) -> str:
 def _choose(options: tuple[Candidate, ...], reading: Reading) -> Candidate | None:
     """Which option of a clarifying question the user picked: by position or by naming its kind."""
     tokens = set(reading.tokens)
-    if tokens & set(FIRST) or reading.tokens == ("1",):
+    if "1st" in tokens or reading.tokens == ("1",):
         return options[0]
-    if tokens & set(SECOND) or reading.tokens == ("2",):
+    if "2nd" in tokens or reading.tokens == ("2",):
         return options[1]
     for option in options:
         category = option.intent.slot or option.intent.category
@@ -241,8 +243,7 @@ def _choose(options: tuple[Candidate, ...], reading: Reading) -> Candidate | Non
 
 
 def _category_words(category: str) -> tuple[str, ...]:
-    from .normalize import normalize
-
+    """The tokens that name a category in a question: its word ("skill") or its sentinel."""
     return normalize(category) + (category.upper(),)
 
 
