@@ -159,6 +159,28 @@ def _stdin_text() -> TextIO:
     return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
 
 
+# --- chatbot chat ----------------------------------------------------------------------------
+
+def add_chat(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "chat", help="talk with the bot in the terminal (what `chatbot` alone does)",
+        description="An interactive chat with history, Tab completion and numbered quick picks; "
+                    "type /help inside it. When standard input is not a terminal, each line is "
+                    "answered in turn as one conversation, in plain text.",
+        epilog='examples:\n  chatbot\n  printf "what skills do i need?\\ntell me more\\n" | chatbot chat',
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    data_options(parser)
+    parser.set_defaults(run=run_chat)
+
+
+def run_chat(args: argparse.Namespace) -> int:
+    bot = load_bot(args)
+    from . import repl  # prompt-toolkit loads only here, so `chatbot ask` starts fast
+
+    terminal = sys.stdin is not None and sys.stdin.isatty() and sys.stdout.isatty()
+    return repl.chat(bot, None if terminal else _stdin_text())
+
+
 # --- chatbot validate / eval / review: tools for maintainers --------------------------------
 
 def add_validate(commands: argparse._SubParsersAction) -> None:
@@ -246,4 +268,4 @@ def run_review(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_ask, add_validate, add_eval, add_review]
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_ask, add_chat, add_validate, add_eval, add_review]
