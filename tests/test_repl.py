@@ -375,9 +375,11 @@ def test_in_a_real_terminal_under_tmux(tmp_path) -> None:
         term.keys("tell me about motor sk", "Tab")
         term.wait_for(lambda s: "you> Tell me about motor skills" in s, "the completed question")
         term.keys("Enter")
-        term.wait_for(lambda s: "[1] Tell me more about motor skills" in s and prompts(s) == 3, "the picks")
+        screen = term.wait_for(lambda s: "  [1] " in s.split("you> Tell me about motor skills")[-1]
+                               and prompts(s) == 3, "the picks")
+        first_pick = screen.split("  [1] ")[-1].splitlines()[0]
         term.keys("1", "Enter")
-        term.wait_for(lambda s: "-> Tell me more about motor skills" in s and prompts(s) == 4, "the pick asked")
+        term.wait_for(lambda s: f"-> {first_pick}" in s and prompts(s) == 4, "the pick asked")
         term.keys("half a question", "C-c")
         term.wait_for(lambda s: s.rstrip().splitlines()[-1] == "you>", "the line cleared")
         term.keys("/quit", "Enter")
@@ -389,5 +391,5 @@ def test_in_a_real_terminal_under_tmux(tmp_path) -> None:
     finally:
         term.close()
     saved = (tmp_path / "history").read_text(encoding="utf-8")
-    assert "+what skills do I need" in saved and "+Tell me more about motor skills" in saved
+    assert "+what skills do I need" in saved and f"+{first_pick}" in saved
     assert "\n+1\n" not in saved
