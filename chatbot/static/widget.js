@@ -31,13 +31,13 @@
     "header { display: flex; align-items: center; justify-content: space-between; gap: 8px; padding: 10px 14px; background: #14532d; color: #fff; }",
     "h2 { margin: 0; font-size: 16px; font-weight: 600; }",
     ".close { border: 0; background: transparent; color: #fff; font-size: 22px; line-height: 1; padding: 2px 8px; border-radius: 6px; cursor: pointer; }",
-    ".log { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 8px; background: #f6f8fa; }",
+    ".log { position: relative; flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 8px; background: #f6f8fa; }",
     ".msg { max-width: 88%; padding: 8px 12px; border-radius: 12px; white-space: pre-wrap; overflow-wrap: anywhere; }",
     ".msg.bot { align-self: flex-start; background: #fff; border: 1px solid #d0d7de; }",
     ".msg.user { align-self: flex-end; background: #14532d; color: #fff; }",
     ".msg.error { align-self: stretch; max-width: 100%; background: #fff4e5; border: 1px solid #f0b35a; color: #5c3600; }",
     ".msg.typing { color: #57606a; font-style: italic; }",
-    ".chips { display: flex; flex-wrap: wrap; gap: 6px; padding: 8px 12px 0; background: #fff; }",
+    ".chips { display: flex; flex-wrap: wrap; gap: 6px; padding: 8px 12px; background: #fff; border-top: 1px solid #eaeef2; }",
     ".chips:empty { display: none; }",
     ".chip { border: 1px solid #14532d; background: #fff; color: #14532d; border-radius: 16px; padding: 5px 11px; font-size: 13px; cursor: pointer; text-align: left; }",
     ".chip:hover { background: #ecfdf3; }",
@@ -114,7 +114,8 @@
       if (speaker) bubble.appendChild(element("span", { "class": "sr-only" }, speaker));
       bubble.appendChild(document.createTextNode(text));
       ui.log.appendChild(bubble);
-      ui.log.scrollTop = ui.log.scrollHeight;
+      // Show an answer from its first line; anything else, the end of the conversation.
+      ui.log.scrollTop = kind === "bot" ? bubble.offsetTop - 12 : ui.log.scrollHeight;
       return bubble;
     }
 
@@ -159,8 +160,8 @@
       post(text).then(function (data) {
         sessionId = data.session_id;
         typing.remove();
+        offer(data.suggestions);  // first, so the answer is scrolled into the space the chips leave
         say("bot", data.text);
-        offer(data.suggestions);
       }).catch(function (error) {
         typing.remove();
         var reason = error instanceof TypeError ? "The chat service could not be reached. Please try again." : error.message;
