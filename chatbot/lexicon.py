@@ -8,6 +8,7 @@ sentinel of its category (so "what does maths involve" reads "what doe involv SK
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -86,7 +87,8 @@ class Lexicon:
     item_category: dict[str, str] = field(default_factory=dict)
     itemized: set[str] = field(default_factory=set)
     """Categories whose items are masked as themselves rather than as their category."""
-    vocabulary: set[str] = field(default_factory=set)
+    vocabulary: Counter[str] = field(default_factory=Counter)
+    """Every word of the data, with how often it occurs (a typo is mended to the commoner word)."""
 
     @staticmethod
     def key(phrase: str) -> tuple[str, ...]:
@@ -138,7 +140,8 @@ class Lexicon:
 
     def freeze(self) -> None:
         """Finish building: fix the vocabulary list the typo corrector searches."""
-        self._choices = sorted(w for w in self.vocabulary if len(w) >= 4 and w.isalpha())
+        self._choices = sorted((w for w in self.vocabulary if len(w) >= 4 and w.isalpha()),
+                               key=lambda w: (-self.vocabulary[w], w))
         self._known = frozenset(self.vocabulary) | ENGLISH
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
 
@@ -176,8 +179,9 @@ class Lexicon:
         return tuple(masked)
 
     def _correct_uncached(self, word: str) -> str:
-        """The closest vocabulary word to a misspelt one: real English words are left alone, and
-        a typo may be one edit (a swap counts as one) from a word, two for words of 8+ letters."""
+        """The closest vocabulary word to a misspelt one: real English words are left alone, a
+        typo may be one edit (a swap counts as one) from a word, two for words of 8+ letters, and
+        of two equally close words the commoner one wins (choices are ordered by frequency)."""
         if word in self._known or len(word) < 4 or not word.isalpha():
             return word
         limit = 1 if len(word) < 8 else 2

@@ -36,7 +36,7 @@ WORDS = {
     "wut": "what", "hw": "how", "abt": "about", "bout": "about", "pls": "please", "plz": "please",
     "thx": "thanks", "thnx": "thanks", "ty": "thanks", "tnx": "thanks", "cuz": "because", "coz": "because",
     "b4": "before", "2day": "today", "n": "and", "da": "the", "teh": "the", "dat": "that", "wif": "with",
-    "whr": "where", "wer": "where", "wrk": "work", "wk": "work", "sum1": "someone", "ppl": "people",
+    "in2": "into", "whr": "where", "wer": "where", "wrk": "work", "wk": "work", "sum1": "someone", "ppl": "people",
     "bc": "because", "tho": "though", "dis": "this", "jus": "just", "gud": "good", "skil": "skill",
     "maths": "math", "analyse": "analyze", "analysing": "analyzing", "analysed": "analyzed",
     "behaviour": "behavior", "organisation": "organization", "organisations": "organizations",
