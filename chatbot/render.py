@@ -77,24 +77,26 @@ def shows_list(reply: Reply) -> bool:
     return any(NUMBERED_LINE.match(line) for line in body(reply).splitlines())
 
 
+def offered(reply: Reply) -> tuple[str, ...]:
+    """The questions a reply suggests asking next; a clarifying question's options are not questions."""
+    return () if reply.options else tuple(reply.suggestions)
+
+
 def picks(reply: Reply) -> tuple[str, ...]:
     """The suggestions a bare number asks. None after a numbered list or a clarifying question:
     there the number is the bot's to read, as an item of the list or one of the options."""
-    if reply.options or shows_list(reply):
-        return ()
-    return tuple(reply.suggestions)
+    return () if shows_list(reply) else offered(reply)
 
 
 def render_reply(reply: Reply, width: int, *, colour: bool = False) -> str:
     """A reply for the terminal: the wrapped text, then its suggestions, numbered when they are picks."""
     parts = [wrap(body(reply), width, colour=colour)]
-    choices = picks(reply)
-    offered = () if reply.options else tuple(reply.suggestions)
+    choices, others = picks(reply), offered(reply)
     if choices:
         lines = [f"[{n}] {s}" for n, s in enumerate(choices, 1)]
         parts.append(_label(PICK_LABEL, width, colour) + "\n" + _hanging(lines, width, colour))
-    elif offered:
-        parts.append(_label(OFFER_LABEL, width, colour) + "\n" + wrap("\n".join(f"- {s}" for s in offered), width))
+    elif others:
+        parts.append(_label(OFFER_LABEL, width, colour) + "\n" + wrap("\n".join(f"- {s}" for s in others), width))
     return "\n\n".join(parts)
 
 

@@ -81,7 +81,7 @@ class Chat:
     @property
     def suggestions(self) -> tuple[str, ...]:
         """What the last reply suggested asking next (offered first by completion)."""
-        return tuple(self.last.suggestions) if self.last and not self.last.options else ()
+        return render.offered(self.last) if self.last else ()
 
     @property
     def picks(self) -> tuple[str, ...]:
