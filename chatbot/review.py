@@ -1,8 +1,8 @@
 """Group the unanswered-question log into what users keep asking: `chatbot review LOG`.
 
-Questions are normalized (the bot's one normalizer), so spelling variants meet; then grouped
-greedily with rapidfuzz, most frequent phrasing first: each group takes every remaining question
-within `min_score` of its seed. A maintainer reads the groups from the top and adds intents,
+Questions are normalized (the bot's one normalizer, so spelling variants meet) and compared by
+their content words; then grouped greedily with rapidfuzz, most frequent phrasing first: each
+group takes every remaining question within `min_score` of its seed. A maintainer reads the groups from the top and adds intents,
 examples or synonyms for what the bot cannot answer yet.
 """
 
@@ -17,12 +17,13 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from .errors import InputError
-from .normalize import fold, normalize
+from .normalize import STOP_WORDS, fold, normalize
 
 MIN_SCORE = 75.0
-"""Default similarity (0-100, rapidfuzz token_sort_ratio of normalized questions) to share a
-group: close enough for "how much do techs earn" and "how much does a technician earn", far
-enough apart to keep "what is the pay" and "what is the weather" in separate groups."""
+"""Default similarity (0-100, rapidfuzz token_sort_ratio of the normalized content words) to share
+a group: close enough for "how much do techs earn" and "how much does a technician earn" (86), or
+"what is the weather" and "what's the weather like today" (80); far enough apart to keep "how much
+do nurses earn" (71) and "what is the pay" (60) out of those groups."""
 
 
 @dataclass(frozen=True)
@@ -128,8 +129,10 @@ def cluster(entries: list[Entry], *, min_score: float = MIN_SCORE) -> list[Clust
 
 
 def _key(question: str) -> str:
-    """What two questions must share to count as the same: their normalized words."""
-    return " ".join(normalize(question)) or fold(question).strip()
+    """What two questions are compared by: their normalized words without function words
+    ("how much do techs earn" -> "how much tech earn"), or all of them if that leaves none."""
+    tokens = normalize(question)
+    return " ".join(t for t in tokens if t not in STOP_WORDS) or " ".join(tokens) or fold(question).strip()
 
 
 def _summary(group: list[Entry]) -> Cluster:
