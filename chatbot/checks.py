@@ -198,23 +198,31 @@ def _describe(reading: Reading, words: dict[str, str]) -> str:
 
 
 def unreachable_items(bot: Chatbot, places: "_Places") -> list[Problem]:
-    """Knowledge items no intent answers: none fixes them (`item`, `items`) or takes their
-    category as its `slot`."""
-    reached: set[str] = set()
+    """Knowledge items no intent answers on its own: none fixes them (`item`) or takes their
+    category as its `slot`. An item only listed in some intent's `items` is reported too: it is
+    shown with others, but "next" or "tell me more" cannot land on it alone."""
+    alone: set[str] = set()
+    grouped: dict[str, str] = {}
     slots: set[str] = set()
     for intent in bot.intents.values():
-        reached.update(intent.items)
+        for item_id in intent.items:
+            grouped.setdefault(item_id, intent.name)
         if intent.item:
-            reached.add(intent.item)
+            alone.add(intent.item)
         if intent.slot:
             slots.add(intent.slot)
     problems = []
     for item in bot.knowledge.items.values():
-        if item.id not in reached and item.category not in slots:
-            file, line, _ = places.item(item.id)
-            problems.append(Problem(file, line, f"{item.id}", (
-                f"no intent can reach item {item.id!r}: add an intent with `item: {item.id}`, list it "
-                f"in an intent's `items`, or give an intent `slot: {item.category}`")))
+        if item.id in alone or item.category in slots:
+            continue
+        file, line, _ = places.item(item.id)
+        fix = f"add an intent with `item: {item.id}` or give an intent `slot: {item.category}`"
+        if item.id in grouped:
+            message = (f"item {item.id!r} is only answered together with others (intent {grouped[item.id]!r}), "
+                       f"so follow-ups cannot reach it on its own: {fix}")
+        else:
+            message = f"no intent can reach item {item.id!r}: {fix}"
+        problems.append(Problem(file, line, item.id, message))
     return problems
 
 

@@ -130,9 +130,7 @@ def test_the_similarity_cutoff_follows_the_clarifying_margin(data: Path) -> None
     assert len(check(settings(data, clarify_margin=0.06), similar_at=0.9)) == 1
 
 
-def test_an_unreachable_item_is_reported(data: Path) -> None:
-    path = data / "knowledge" / "extras.yaml"
-    path.write_text("""\
+EXTRAS = """\
 category: extras
 title: Extras
 ordered: false
@@ -148,10 +146,24 @@ items:
     short: Tools help.
     long: Tools help a great deal.
     section: Extras > Tools
-""", encoding="utf-8")
+"""
+
+
+def test_an_unreachable_item_is_reported(data: Path) -> None:
+    path = data / "knowledge" / "extras.yaml"
+    path.write_text(EXTRAS, encoding="utf-8")
     [problem] = problems(data)
     assert (problem.file, problem.line) == (str(path), line_of(path, "synonyms: [tools"))
     assert "no intent can reach item 'extra.tools'" in problem.message
+
+
+def test_an_item_only_answered_with_others_is_reported(data: Path) -> None:
+    path = data / "knowledge" / "extras.yaml"
+    path.write_text(EXTRAS, encoding="utf-8")
+    edit(data / "intents" / "main.yaml", "intents:\n", "intents:\n  - name: kit\n    answer: items\n"
+                                                      "    items: [extra.tools, step.study]\n    examples: [what kit do i need]\n")
+    [problem] = problems(data)
+    assert "'extra.tools' is only answered together with others (intent 'kit')" in problem.message
 
 
 def test_a_phrase_two_unrelated_items_claim_is_ambiguous(data: Path) -> None:
