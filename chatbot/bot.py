@@ -50,7 +50,7 @@ class Chatbot:
         question = self.clean(text)
         conversation = conversation if conversation is not None else Conversation()
         conversation.turns += 1
-        reading, candidates = self.matcher.match(question, default_category=self._list_in_view(conversation))
+        reading, candidates = self.matcher.match(question, default_category=self.list_in_view(conversation))
         reply = self._respond(reading, candidates, conversation)
         log = self.settings.unanswered_log
         if log is not None and (reply.fallback or reply.confidence < self.settings.unsure_below):
@@ -86,7 +86,7 @@ class Chatbot:
             raise InputError("the question is empty")
         return question.strip()
 
-    def _list_in_view(self, conversation: Conversation) -> str:
+    def list_in_view(self, conversation: Conversation) -> str:
         """Where a bare "the third one" looks: the last list shown, else the current item's, else
         the first ordered list (the steps)."""
         if conversation.listed:

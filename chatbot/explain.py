@@ -111,7 +111,7 @@ def explain(bot: Chatbot, text: str, conversation: Conversation | None = None) -
     """Answer `text` as `bot.ask` would (updating `conversation` the same way) and say why."""
     question = bot.clean(text)
     conversation = conversation if conversation is not None else Conversation()
-    reading, candidates = bot.matcher.match(question, default_category=bot._list_in_view(conversation))
+    reading, candidates = bot.matcher.match(question, default_category=bot.list_in_view(conversation))
     reply = bot.ask(question, conversation)
     parts = focus(question)
     settings = bot.settings

@@ -23,6 +23,9 @@ from .normalize import STOP_WORDS, focus, normalize, words
 
 STOP_WEIGHT = 0.3
 """How much a function word ("the", "do", "you") counts, relative to its IDF weight."""
+COMMON_SHARE, COMMON_FLOOR = 0.05, 40
+"""A token in more than this share of the examples (and more than the floor) is too common to
+look examples up by."""
 WHOLE_MESSAGE_ONLY = ("text", "followup")
 """Answers that one sentence of a longer message cannot win on its own."""
 ALTERNATIVE_READING = 0.9
@@ -64,6 +67,8 @@ class IntentMatcher:
     examples: list[Example] = field(default_factory=list)
     index: dict[str, list[int]] = field(default_factory=dict)
     idf: dict[str, float] = field(default_factory=dict)
+    common: frozenset[str] = frozenset()
+    """Tokens too frequent to find candidates by (they still score the examples found)."""
     order: dict[str, int] = field(default_factory=dict)
     """Intent name -> place in the data files: breaks exact ties the same way every time."""
     unknown_weight: float = 0.0
@@ -113,6 +118,8 @@ class IntentMatcher:
             for token in example.tokens:
                 index[token].append(position)
         self.index = dict(index)
+        crowded = max(COMMON_FLOOR, int(COMMON_SHARE * len(self.examples)))
+        self.common = frozenset(t for t, postings in self.index.items() if t in STOP_WORDS or len(postings) > crowded)
 
     def read(self, text: str, *, default_category: str = "steps") -> Reading:
         """Normalize, correct and mask a question (see `Lexicon.read`)."""
@@ -125,7 +132,7 @@ class IntentMatcher:
         best: dict[str, Candidate] = {}
         for number, reading in enumerate(readings):
             for masked, mentions, weight in self._interpretations(reading):
-                for candidate in self._score(masked, mentions, weight):
+                for candidate in self._score(masked, mentions, weight, limit):
                     if number and candidate.intent.answer in WHOLE_MESSAGE_ONLY:
                         continue  # "good evening." or "ok, back" is not the point of a longer message
                     current = best.get(candidate.intent.name)
@@ -133,34 +140,48 @@ class IntentMatcher:
                         best[candidate.intent.name] = candidate
         return readings[0], sorted(best.values(), key=lambda c: (-c.score, self.order[c.intent.name]))[:limit]
 
-    def _score(self, masked: tuple[str, ...], mentions: tuple[Mention, ...], factor: float) -> list[Candidate]:
+    def _score(self, masked: tuple[str, ...], mentions: tuple[Mention, ...], factor: float,
+               limit: int) -> list[Candidate]:
+        """The `limit` best intents for one masked reading. Examples are found through the
+        question's distinctive words only; common words (function words, and words in a large
+        share of the examples) then add to the examples already found. So the cost follows the
+        examples that share a telling word with the question, not the size of the data."""
         tokens = set(masked)
         weights = {t: self.idf.get(t, STOP_WEIGHT if t in STOP_WORDS else self.unknown_weight) for t in tokens}
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        telling = {t for t in tokens if t in self.index and t not in self.common}
         dots: dict[int, float] = defaultdict(float)
-        for token in tokens:
+        for token in telling or tokens:
             weight = weights[token] ** 2
             for position in self.index.get(token, ()):
                 dots[position] += weight
-        per_intent: dict[str, tuple[float, Example]] = {}
+        function_words = [(t, weights[t] ** 2) for t in tokens - telling if t in self.index] if telling else []
+        best: dict[str, tuple[float, int]] = {}
         for position, dot in dots.items():
             example = self.examples[position]
+            dot += sum(w for t, w in function_words if t in example.tokens)
             score = dot / (norm * example.norm)
             name = example.intent.name
-            if name not in per_intent or score > per_intent[name][0]:
-                per_intent[name] = (score, example)
-        candidates = []
-        for score, example in per_intent.values():
-            intent = example.intent
-            items: tuple[str, ...] = ()
-            if intent.slot:
-                category_of = self.lexicon.item_category
-                items = tuple(dict.fromkeys(i for m in mentions for i in m.items if category_of[i] == intent.slot))
-                if not items:
-                    continue
-            gap = next((m.gap for m in mentions if m.gap), None)
-            candidates.append(Candidate(intent, min(1.0, score * factor), example.text, items, gap))
+            if name not in best or score > best[name][0]:
+                best[name] = (score, position)
+        gap = next((m.gap for m in mentions if m.gap), None)
+        candidates: list[Candidate] = []
+        for score, position in sorted(best.values(), reverse=True):
+            example = self.examples[position]
+            items = self._slot_items(example.intent, mentions)
+            if example.intent.slot and not items:
+                continue  # a slot intent needs the question to name an item of its category
+            candidates.append(Candidate(example.intent, min(1.0, score * factor), example.text, items, gap))
+            if len(candidates) == limit:
+                break
         return candidates
+
+    def _slot_items(self, intent: Intent, mentions: tuple[Mention, ...]) -> tuple[str, ...]:
+        """The items the question names that can fill the intent's slot, in order."""
+        if not intent.slot:
+            return ()
+        category_of = self.lexicon.item_category
+        return tuple(dict.fromkeys(i for m in mentions for i in m.items if category_of[i] == intent.slot))
 
     def _interpretations(self, reading: Reading) -> list[tuple[tuple[str, ...], tuple[Mention, ...], float]]:
         """The masked question once per reading of an ambiguous mention: a phrase naming items of
