@@ -126,8 +126,9 @@ def clarify(options: list[str]) -> Answer:
 def end_of_list(kb: KnowledgeBase, item: Item, direction: int) -> Answer:
     """There is nothing further that way in the list."""
     category = kb.category_of(item)
-    way, end = ("next", "last") if direction > 0 else ("previous", "first")
-    body = f"There is no {way} one: {heading(kb, item)} is the {end} in the list of {category.name}."
+    edge, end = ("end", "last") if direction > 0 else ("start", "first")
+    name = f"step {item.position} ({item.title})" if category.ordered else item.title
+    body = f"That's the {edge} of the list: {name} is the {end} of the {category.name}."
     others = [n for n in ("steps", "duties", "skills") if n != category.name]
     suggestions = [f"What are the {others[0]}?", f"What are the {others[1]}?"]
     return Answer(body, _unique(suggestions))
