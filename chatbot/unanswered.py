@@ -1,39 +1,127 @@
 """The unanswered-question log: what users asked that the bot could not answer well.
 
-Each entry is one JSON object on one line (timestamp, question, best guess, score), written with
-a single append so that concurrent writers and a killed process never leave half a line. Writing
-is best effort: a full disk or an unwritable path gives one warning and never stops answering.
+Each entry is one JSON object on one line (timestamp, question, best guess, score), at most
+`MAX_ENTRY_BYTES` long, written with a single append under an exclusive lock. The file only ever
+holds whole lines: a short write (full disk) is taken back at once, and a line torn by a writer
+killed mid-write is dropped by the next writer. Writing is best effort: a full disk or an
+unwritable path gives one warning and never stops answering.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import os
+import stat
 import sys
 import time
+from functools import lru_cache
 from pathlib import Path
 
 from .reply import Reply
 
+MAX_ENTRY_BYTES = 4096
+"""One page, and POSIX's PIPE_BUF: the longest question is cut so that an entry fits."""
+MAX_QUESTION_BYTES = 2048
+MAX_NAME_CHARS = 100
+ENTRY_START = b'{"time": '
+"""How every entry begins: a tail without a newline that begins so is our own torn entry."""
+LOCK_TRIES, LOCK_PAUSE = 20, 0.005
+"""Waiting for the lock stops after about 0.1 s, so a stuck writer cannot hold up answering."""
+
 
 def record(path: Path, question: str, reply: Reply, best_guess: str | None) -> bool:
-    """Append one entry; return False (after a warning on stderr) if it could not be written."""
-    entry = {
-        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "question": question,
-        "reply_intent": reply.intent,
-        "best_guess": best_guess,
-        "score": round(reply.confidence, 3),
-    }
-    line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
+    """Append one entry; return False (after a warning on stderr, once per path and problem)
+    if it could not be written."""
+    line = _entry(question, reply, best_guess)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
-            os.write(fd, line)
+            _append(fd, line)
         finally:
             os.close(fd)
     except OSError as error:
-        print(f"chatbot: warning: cannot write the unanswered-question log {path}: {error.strerror}",
-              file=sys.stderr)
+        _warn(str(path), error.strerror or str(error))
         return False
     return True
+
+
+def _entry(question: str, reply: Reply, best_guess: str | None) -> bytes:
+    """The entry as one line of UTF-8 JSON, at most MAX_ENTRY_BYTES: the question is cut until
+    it fits (escaped control characters take six bytes each)."""
+    entry = {
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "question": "",
+        "reply_intent": reply.intent[:MAX_NAME_CHARS],
+        "best_guess": best_guess[:MAX_NAME_CHARS] if best_guess is not None else None,
+        "score": round(reply.confidence, 3),
+    }
+    limit = MAX_QUESTION_BYTES
+    while True:
+        entry["question"] = _cut(question, limit)
+        line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
+        if len(line) <= MAX_ENTRY_BYTES:
+            return line
+        limit //= 2
+
+
+def _append(fd: int, line: bytes) -> None:
+    """Write `line` whole or not at all. Files that are not regular (a pipe, /dev/full) get a
+    plain write, since they can be neither locked usefully nor truncated."""
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        if os.write(fd, line) != len(line):
+            raise OSError(errno.EIO, "the entry was written only in part")
+        return
+    _lock(fd)
+    try:
+        start = _drop_torn_tail(fd)
+        written = os.write(fd, line)
+        if written != len(line):
+            os.ftruncate(fd, start)
+            raise OSError(errno.ENOSPC, "the disk is full (the entry was taken back)")
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _lock(fd: int) -> None:
+    """Take the exclusive lock, waiting a little; writers hold it only for one write."""
+    for _ in range(LOCK_TRIES):
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            time.sleep(LOCK_PAUSE)
+    raise OSError(errno.EWOULDBLOCK, "another process has held the log locked for too long")
+
+
+def _drop_torn_tail(fd: int) -> int:
+    """Where the next entry starts. A last line without its newline is an entry torn by a killed
+    writer if it starts like one: it is cut off. Anything else is kept, and a newline added."""
+    size = os.fstat(fd).st_size
+    if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+        return size
+    window = min(size, MAX_ENTRY_BYTES)
+    tail = os.pread(fd, window, size - window)
+    newline = tail.rfind(b"\n")
+    if newline >= 0 or window == size:
+        start = size - window + newline + 1
+        if tail[newline + 1:].startswith(ENTRY_START):
+            os.ftruncate(fd, start)
+            return start
+    os.write(fd, b"\n")
+    return size + 1
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` bytes of UTF-8, on a character boundary; characters that
+    cannot be encoded (lone surrogates) become '?'."""
+    return text.encode("utf-8", "replace")[:limit].decode("utf-8", "ignore")
+
+
+@lru_cache(maxsize=64)
+def _warn(path: str, problem: str) -> None:
+    """Say once per path and problem that the log cannot be written (a busy service would
+    otherwise repeat it on every unanswered question)."""
+    print(f"chatbot: warning: cannot write the unanswered-question log {path}: {problem}; "
+          "answering goes on without it", file=sys.stderr)

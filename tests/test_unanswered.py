@@ -1,0 +1,197 @@
+"""The unanswered-question log holds only whole JSON lines, whatever happens to its writers, and
+a log that cannot be written never stops the bot from answering."""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import json
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from chatbot import Chatbot, unanswered
+from chatbot.cli import main
+from chatbot.reply import Reply
+
+REPLY = Reply("Sorry, I am not sure.", "fallback", 0.25, True)
+UNANSWERABLE = "what is the salary of a production technician"
+
+
+@pytest.fixture(autouse=True)
+def fresh_warnings():
+    unanswered._warn.cache_clear()
+    yield
+    unanswered._warn.cache_clear()
+
+
+def entries(path: Path) -> list[dict]:
+    """Every line of the log, parsed; fails the test on a line that is not a whole JSON object."""
+    raw = path.read_bytes()
+    assert raw == b"" or raw.endswith(b"\n"), "the log ends in the middle of a line"
+    return [json.loads(line) for line in raw.decode("utf-8").splitlines()]
+
+
+def logging_bot(bot: Chatbot, log: Path | str) -> Chatbot:
+    """The shared bot with the unanswered log switched on (loading is the slow part, so reuse it)."""
+    settings = dataclasses.replace(bot.settings, unanswered_log=Path(log))
+    return Chatbot(bot.knowledge, bot.intents, bot.vocabulary, bot.matcher, settings)
+
+
+def test_an_entry_is_one_json_line_with_what_a_reviewer_needs(tmp_path):
+    log = tmp_path / "unanswered.jsonl"
+    assert unanswered.record(log, "how much do they earn?", REPLY, "not_covered")
+    [entry] = entries(log)
+    assert entry["question"] == "how much do they earn?"
+    assert entry["reply_intent"] == "fallback" and entry["best_guess"] == "not_covered"
+    assert entry["score"] == 0.25 and entry["time"].endswith("Z")
+
+
+@pytest.mark.parametrize("question", ["x" * 1_000_000, "\x00\x1b" * 50_000, "\U0001f600" * 100_000,
+                                      "\ud800 lone surrogate " * 1000, '"\\' * 100_000],
+                         ids=["1MB", "control", "emoji", "surrogates", "quotes"])
+def test_an_entry_never_exceeds_one_page(tmp_path, question):
+    log = tmp_path / "unanswered.jsonl"
+    assert unanswered.record(log, question, REPLY, "x" * 10_000)
+    assert len(log.read_bytes()) <= unanswered.MAX_ENTRY_BYTES
+    [entry] = entries(log)
+    assert entry["question"] and question.startswith(entry["question"].replace("?", "\ud800"))
+
+
+def _write_many(path: str, writer: int, count: int) -> None:
+    for n in range(count):
+        question = f"writer {writer} question {n} " + "padding " * (n % 300)
+        unanswered.record(Path(path), question, REPLY, None)
+
+
+def test_concurrent_writers_never_interleave(tmp_path):
+    log = tmp_path / "unanswered.jsonl"
+    context = multiprocessing.get_context("fork")
+    writers = [context.Process(target=_write_many, args=(str(log), w, 500)) for w in range(4)]
+    for process in writers:
+        process.start()
+    for process in writers:
+        process.join(timeout=60)
+        assert process.exitcode == 0
+    questions = [e["question"] for e in entries(log)]
+    assert len(questions) == 2000
+    for writer in range(4):
+        assert len([q for q in questions if q.startswith(f"writer {writer} ")]) == 500
+
+
+WRITER_LOOP = """
+import sys
+from pathlib import Path
+from chatbot import unanswered
+from chatbot.reply import Reply
+reply = Reply("?", "fallback", 0.1, True)
+n = 0
+while True:
+    unanswered.record(Path(sys.argv[1]), f"question {n} " + "long " * 700, reply, None)
+    n += 1
+"""
+
+
+def test_a_writer_killed_mid_write_leaves_only_whole_lines(tmp_path):
+    log = tmp_path / "unanswered.jsonl"
+    writer = subprocess.Popen([sys.executable, "-c", WRITER_LOOP, str(log)])
+    try:
+        deadline = time.monotonic() + 30
+        while (not log.exists() or log.stat().st_size < 500 * unanswered.MAX_ENTRY_BYTES) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+    assert writer.returncode == -signal.SIGKILL
+    raw = log.read_bytes()
+    whole = raw[: raw.rfind(b"\n") + 1]
+    assert len([json.loads(line) for line in whole.splitlines()]) >= 400
+    assert unanswered.record(log, "after the crash", REPLY, None)
+    assert entries(log)[-1]["question"] == "after the crash"
+
+
+def test_an_entry_torn_by_a_crash_is_dropped_by_the_next_writer(tmp_path):
+    log = tmp_path / "unanswered.jsonl"
+    unanswered.record(log, "first", REPLY, None)
+    whole = log.read_bytes()
+    log.write_bytes(whole + whole[:40])  # what a writer killed after 40 bytes would leave
+    assert unanswered.record(log, "second", REPLY, None)
+    assert [e["question"] for e in entries(log)] == ["first", "second"]
+
+
+def test_text_that_is_not_ours_is_never_cut(tmp_path):
+    log = tmp_path / "notes.txt"
+    log.write_bytes(b"someone's notes without a final newline")
+    assert unanswered.record(log, "a question", REPLY, None)
+    first, second = log.read_bytes().split(b"\n", 1)
+    assert first == b"someone's notes without a final newline"
+    assert json.loads(second)["question"] == "a question"
+
+
+def test_a_short_write_is_taken_back(tmp_path, monkeypatch, capsys):
+    log = tmp_path / "unanswered.jsonl"
+    unanswered.record(log, "kept", REPLY, None)
+    real_write = os.write
+    monkeypatch.setattr(unanswered.os, "write", lambda fd, data: real_write(fd, data[: len(data) // 2]))
+    assert unanswered.record(log, "half written", REPLY, None) is False
+    monkeypatch.undo()
+    assert [e["question"] for e in entries(log)] == ["kept"]
+    assert "disk is full" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("where", ["parent is a file", "a folder", "no such folder"])
+def test_an_unwritable_path_warns_once_and_returns_false(tmp_path, capsys, where):
+    (tmp_path / "file").write_text("x")
+    path = {"parent is a file": tmp_path / "file" / "log.jsonl", "a folder": tmp_path,
+            "no such folder": tmp_path / "missing" / "log.jsonl"}[where]
+    results = [unanswered.record(path, f"question {n}", REPLY, None) for n in range(3)]
+    assert results == [False, False, False]
+    warnings = capsys.readouterr().err.strip().splitlines()
+    assert len(warnings) == 1 and str(path) in warnings[0] and "answering goes on" in warnings[0]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_warns_and_returns_false(capsys):
+    assert unanswered.record(Path("/dev/full"), "question", REPLY, None) is False
+    assert "No space left" in capsys.readouterr().err
+
+
+def test_a_log_locked_for_too_long_is_skipped_not_waited_for(tmp_path, capsys):
+    log = tmp_path / "unanswered.jsonl"
+    log.touch()
+    with open(log, "rb") as holder:
+        fcntl.flock(holder.fileno(), fcntl.LOCK_EX)
+        assert unanswered.record(log, "question", REPLY, None) is False
+    assert "locked" in capsys.readouterr().err
+    assert unanswered.record(log, "question", REPLY, None)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_the_bot_answers_on_when_the_log_cannot_be_written(bot, capsys):
+    logging = logging_bot(bot, "/dev/full")
+    plain = bot.ask(UNANSWERABLE)
+    assert plain.fallback
+    assert [logging.ask(UNANSWERABLE) for _ in range(3)] == [plain] * 3
+    assert capsys.readouterr().err.count("warning") == 1
+
+
+def test_the_bot_logs_what_it_could_not_answer_and_nothing_else(bot, tmp_path):
+    log = tmp_path / "unanswered.jsonl"
+    logging = logging_bot(bot, log)
+    logging.ask("what skills do I need?")
+    logging.ask(UNANSWERABLE)
+    [entry] = entries(log)
+    assert entry["question"] == UNANSWERABLE
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_chatbot_ask_answers_with_a_full_disk(capsys):
+    assert main(["ask", "--log-unanswered", "/dev/full", UNANSWERABLE]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() and "warning" in err and "Traceback" not in err
