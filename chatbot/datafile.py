@@ -1,11 +1,14 @@
 """Read one YAML data file safely, keeping the line of every value for error messages.
 
-Only the safe loader is used. Anchors and aliases are refused (they are how "billion laughs"
-files blow up), files over a size cap are refused unread, and text must be UTF-8.
+Only the safe loader is used. Aliases are refused (they are how "billion laughs" files blow
+up), so is nesting deeper than any data file needs, files over a size cap are refused unread (at
+most the cap plus one byte is ever read, so a device or a growing file cannot flood memory), and
+text must be UTF-8.
 """
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -47,17 +50,22 @@ def read_yaml(path: Path, *, max_bytes: int) -> Any:
     """Parse `path` into plain values (Mapping, Sequence, str, int, float, bool, None)."""
     name = str(path)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise DataError(f"file is {size:,} bytes, over the limit of {max_bytes:,}", path=name)
-        raw = path.read_bytes()
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a folder, a pipe or a device named *.yaml
+            raise DataError("not a regular file", path=name)
+        with path.open("rb") as stream:
+            raw = stream.read(max_bytes + 1)
     except OSError as error:
         raise DataError(f"cannot read file: {error.strerror or error}", path=name) from None
+    if len(raw) > max_bytes:
+        size = max(info.st_size, len(raw))
+        raise DataError(f"file is {size:,} bytes, over the limit of {max_bytes:,}", path=name)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise DataError(f"not UTF-8 text (byte {raw[error.start]:#04x})", path=name, line=line) from None
+        raise DataError(f"not UTF-8 text (byte {raw[error.start]:#04x}); save the file as UTF-8",
+                        path=name, line=line) from None
     if "\x00" in text:
         raise DataError("file contains a NUL byte", path=name, line=text[: text.index("\x00")].count("\n") + 1)
     try:
@@ -68,11 +76,15 @@ def read_yaml(path: Path, *, max_bytes: int) -> Any:
         raise DataError(f"invalid YAML: {problem}", path=name, line=mark.line + 1 if mark else None) from None
     except yaml.YAMLError as error:
         raise DataError(f"invalid YAML: {error}", path=name) from None
+    except RecursionError:  # only the pure-Python composer recurses; libyaml stops at depth 1000
+        raise DataError(f"invalid YAML: nested more than {MAX_DEPTH} levels deep", path=name) from None
     if node is None:
         raise DataError("file is empty", path=name, line=1)
     return _Builder(name).build(node)
 
 
+MAX_DEPTH = 32
+"""Data files nest a few levels; anything far deeper is a mistake or an attack on the parser."""
 PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{kind}" for kind in ("str", "int", "float", "bool", "null", "seq", "map"))
 
 
@@ -84,21 +96,22 @@ class _Builder:
         self.seen: set[int] = set()
         self.scalars = yaml.constructor.SafeConstructor()
 
-    def build(self, node: yaml.Node) -> Any:
-        """A node met twice is an alias, which data files never need, so it is refused."""
+    def build(self, node: yaml.Node, depth: int = 0) -> Any:
+        """A node met twice is an alias, which data files never need, so it is refused, scalars
+        included: one long text repeated by aliases would make every later step do its work again."""
         line = node.start_mark.line + 1
         if node.tag not in PLAIN_TAGS:
             kind = node.tag.rsplit(":", 1)[-1]
             raise DataError(f"unsupported value type {kind!r} (put text in quotes)", path=self.path, line=line)
-        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
-            if id(node) in self.seen:
-                raise DataError("anchors and aliases (&, *) are not allowed in data files",
-                                path=self.path, line=line)
-            self.seen.add(id(node))
+        if id(node) in self.seen:
+            raise DataError("anchors and aliases (&, *) are not allowed in data files", path=self.path, line=line)
+        self.seen.add(id(node))
+        if depth > MAX_DEPTH:
+            raise DataError(f"nested more than {MAX_DEPTH} levels deep", path=self.path, line=line)
         if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, line)
+            return self._mapping(node, line, depth)
         if isinstance(node, yaml.SequenceNode):
-            sequence = Sequence(self.build(item) for item in node.value)
+            sequence = Sequence(self.build(item, depth + 1) for item in node.value)
             sequence.line = line
             sequence.lines = [item.start_mark.line + 1 for item in node.value]
             return sequence
@@ -106,17 +119,20 @@ class _Builder:
             return self.scalars.construct_object(node, deep=True)
         except yaml.YAMLError as error:
             raise DataError(f"invalid value: {error}", path=self.path, line=line) from None
+        except ValueError:  # Python refuses to convert integers of over 4,300 digits
+            raise DataError("number with too many digits (put it in quotes if it is text)",
+                            path=self.path, line=line) from None
 
-    def _mapping(self, node: yaml.MappingNode, line: int) -> Mapping:
+    def _mapping(self, node: yaml.MappingNode, line: int, depth: int) -> Mapping:
         mapping = Mapping()
         mapping.line, mapping.lines = line, {}
         for key_node, value_node in node.value:
             key_line = key_node.start_mark.line + 1
-            key = self.build(key_node)
+            key = self.build(key_node, depth + 1)
             if not isinstance(key, str):
                 raise DataError(f"keys must be text, not {key!r}", path=self.path, line=key_line)
             if key in mapping:
                 raise DataError(f"duplicate key {key!r}", path=self.path, line=key_line)
-            mapping[key] = self.build(value_node)
+            mapping[key] = self.build(value_node, depth + 1)
             mapping.lines[key] = key_line
         return mapping
