@@ -181,6 +181,39 @@ def run_chat(args: argparse.Namespace) -> int:
     return repl.chat(bot, None if terminal else _stdin_text())
 
 
+# --- chatbot serve ---------------------------------------------------------------------------
+
+def add_serve(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "serve", help="run the HTTP service and the web chat widget",
+        description="Serve the JSON chat API (POST /v1/chat), a Rasa-compatible webhook and a chat\n"
+                    "widget for web pages (a demo at /; embed /widget.js). Every option can also be\n"
+                    'set by an environment variable. Needs the server extra: pip install -e ".[server]"',
+        epilog="examples:\n  chatbot serve\n  chatbot serve --port 8080 --allow-origin https://help.example.com\n"
+               "  CHATBOT_HOST=0.0.0.0 chatbot serve   # listen on every interface (behind a proxy)",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--host", help="address to listen on (default: 127.0.0.1, this machine only; env CHATBOT_HOST)")
+    parser.add_argument("--port", type=int, help="port to listen on (default: 8000; env CHATBOT_PORT)")
+    parser.add_argument("--allow-origin", action="append", metavar="ORIGIN",
+                        help="a web page origin whose scripts may call the API, such as https://help.example.com; "
+                             "repeat for several (env CHATBOT_ALLOWED_ORIGINS, comma-separated)")
+    data_options(parser)
+    parser.set_defaults(run=run_serve)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    try:
+        from . import server  # Starlette and uvicorn load only here
+    except ModuleNotFoundError as error:
+        if error.name not in ("starlette", "uvicorn"):
+            raise
+        raise InputError(f'the HTTP service needs {error.name}: pip install -e ".[server]"') from None
+    origins = tuple(args.allow_origin) if args.allow_origin else None
+    bot = load_bot(args, host=args.host, port=args.port, allowed_origins=origins)
+    server.serve(bot)
+    return EXIT_OK
+
+
 # --- chatbot validate / eval / review: tools for maintainers --------------------------------
 
 def add_validate(commands: argparse._SubParsersAction) -> None:
@@ -268,4 +301,5 @@ def run_review(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_ask, add_chat, add_validate, add_eval, add_review]
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_ask, add_chat, add_serve, add_validate,
+                                                                add_eval, add_review]
