@@ -18,7 +18,7 @@ import pytest
 import uvicorn
 from starlette.routing import Route
 
-from chatbot import Chatbot, Conversation, Reply, Settings
+from chatbot import Chatbot, Conversation, InputError, Reply, Settings
 from chatbot.cli import main
 from chatbot.server import create_app, openapi, rasa_messages
 from chatbot.sessions import MemorySessionStore
@@ -34,7 +34,7 @@ class LiveServer:
         self.listener = socket.socket()
         self.listener.bind(("127.0.0.1", 0))
         self.listener.listen(128)
-        self.url = "http://127.0.0.1:%d" % self.listener.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
         self.server = uvicorn.Server(uvicorn.Config(app, log_level="error", lifespan="off"))
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.listener]}, daemon=True)
 
@@ -352,7 +352,7 @@ def test_allowed_origins_come_from_the_environment_comma_separated() -> None:
 
 
 def test_an_origin_with_a_path_is_refused_with_a_hint(bot: Chatbot) -> None:
-    with pytest.raises(Exception, match="no path or trailing slash"):
+    with pytest.raises(InputError, match="no path or trailing slash"):
         create_app(bot, Settings.from_env({}, allowed_origins=("https://help.example.com/",)))
 
 

@@ -4,12 +4,15 @@ against `chatbot serve` started as a user would start it."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -29,27 +32,55 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
 from playwright.sync_api import Browser, Page, Request, Route, expect, sync_playwright  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def service() -> Iterator[str]:
-    """`chatbot serve` on a free localhost port, in its own process."""
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def sites() -> Iterator[tuple[str, str]]:
+    """`chatbot serve` in its own process, and a help desk's page on another origin that embeds the
+    widget with one tag; the service allows that origin through CHATBOT_ALLOWED_ORIGINS."""
+    service_url, desk_port = f"http://127.0.0.1:{free_port()}", free_port()
+    desk_page = (f'<!doctype html><html lang="en"><title>Help desk</title><h1>Help desk</h1>'
+                 f'<script src="{service_url}/widget.js" data-title="Ask the careers bot" data-open="true" defer>'
+                 f'</script></html>').encode()
+
+    class HelpDesk(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(desk_page)))
+            self.end_headers()
+            self.wfile.write(desk_page)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    desk = ThreadingHTTPServer(("127.0.0.1", desk_port), HelpDesk)
+    threading.Thread(target=desk.serve_forever, daemon=True).start()
     command = shutil.which("chatbot") or str(Path(sys.executable).with_name("chatbot"))
-    process = subprocess.Popen([command, "serve", "--port", str(port)],
+    process = subprocess.Popen([command, "serve", "--port", service_url.rsplit(":", 1)[1]],
+                               env={**os.environ, "CHATBOT_ALLOWED_ORIGINS": f"http://localhost:{desk_port}"},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
     while True:
         try:
-            httpx.get(url + "/healthz")
+            httpx.get(service_url + "/healthz")
             break
         except httpx.TransportError:
             assert process.poll() is None and time.monotonic() < deadline, "chatbot serve did not start"
             time.sleep(0.1)
-    yield url
+    yield service_url, f"http://localhost:{desk_port}/"
     process.terminate()
     process.wait(timeout=10)
+    desk.shutdown()
+
+
+@pytest.fixture(scope="module")
+def service(sites: tuple[str, str]) -> str:
+    return sites[0]
 
 
 @pytest.fixture(scope="module")
@@ -208,3 +239,29 @@ def test_a_refused_question_is_explained_in_the_chat(page: Page) -> None:
     page.get_by_label("Your question").fill("why?")
     page.get_by_label("Your question").press("Enter")
     expect(page.locator(".msg.error")).to_have_text("Problem: the message is too long")
+
+
+def test_a_help_desk_page_on_another_origin_embeds_the_widget_with_one_tag(
+        browser: Browser, sites: tuple[str, str]) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(sites[1])
+    expect(page.get_by_role("dialog", name="Ask the careers bot")).to_be_visible()  # data-title, data-open
+    expect(page.get_by_role("button", name="What are the skills?")).to_be_visible()  # /v1/topics, cross-origin
+    ask(page, "what does a production technician do?")
+    assert "production technician" in last_answer(page).lower()
+    assert page.locator(".msg.error").count() == 0
+    context.close()
+
+
+def test_a_page_on_an_origin_the_service_does_not_allow_cannot_use_it(
+        browser: Browser, sites: tuple[str, str]) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(sites[1].replace("localhost", "127.0.0.1"))  # the same page, but another origin
+    page.get_by_label("Your question").fill("what does a production technician do?")
+    page.get_by_label("Your question").press("Enter")
+    expect(page.locator(".msg.error")).to_have_text("Problem: The chat service could not be reached. Please try again.")
+    context.close()
