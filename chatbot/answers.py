@@ -130,7 +130,7 @@ def end_of_list(kb: KnowledgeBase, item: Item, direction: int) -> Answer:
     name = f"step {item.position} ({item.title})" if category.ordered else item.title
     body = f"That's the {edge} of the list: {name} is the {end} of the {category.name}."
     others = [n for n in ("steps", "duties", "skills") if n != category.name]
-    suggestions = [f"What are the {others[0]}?", f"What are the {others[1]}?"]
+    suggestions = [list_question(others[0]), list_question(others[1])]
     return Answer(body, _unique(suggestions))
 
 
@@ -145,7 +145,12 @@ def _ask_for(kb: KnowledgeBase, ref: str) -> str:
     """A question for an item id or a whole category."""
     if ref in kb.items:
         return kb.item(ref).ask
-    return f"What are the {ref}?"
+    return list_question(ref)
+
+
+def list_question(category: str) -> str:
+    """The question that asks for a whole list ("What are the skills?")."""
+    return f"What are the {category}?"
 
 
 def _what_it_covers() -> str:

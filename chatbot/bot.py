@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import answers, unanswered
 from .answers import Answer
@@ -85,6 +86,14 @@ class Chatbot:
         if not question.strip():
             raise InputError("the question is empty")
         return question.strip()
+
+    def topics(self) -> list[dict[str, Any]]:
+        """What the bot can answer, by category, each with a question that asks for it: the menu
+        a help desk or the REPL shows."""
+        return [{"name": category.name, "title": category.title,
+                 "question": answers.list_question(category.name) if category.name in self.walkable else None,
+                 "items": [{"id": item.id, "title": item.title, "question": item.ask} for item in category.items]}
+                for category in self.knowledge.categories.values()]
 
     def list_in_view(self, conversation: Conversation) -> str:
         """Where a bare "the third one" looks: the last list shown, else the current item's, else
@@ -181,7 +190,8 @@ class Chatbot:
         conversation.pending = (best, rival)
         options = [self._describe(best), self._describe(rival)]
         answer = answers.clarify(options)
-        return Reply(answers.finish(answer), "clarify", best.score, True, tuple(options), options=tuple(options))
+        return Reply(answers.finish(answer), "clarify", best.score, True, tuple(options), options=tuple(options),
+                     body=answer.body)
 
     def _describe(self, candidate: Candidate) -> str:
         """A short name for what a candidate would answer ("the maths skill", "the list of steps")."""
@@ -205,13 +215,13 @@ class Chatbot:
         if item_id:
             return self.knowledge.item(item_id).ask
         if candidate.intent.answer == "list":
-            return f"What are the {candidate.intent.category}?"
+            return answers.list_question(candidate.intent.category or "")
         return None
 
 
 def _reply(answer: Answer, intent: str, confidence: float, *, fallback: bool, context: str | None = None) -> Reply:
     return Reply(answers.finish(answer), intent, max(0.0, min(1.0, confidence)), fallback,
-                 answer.suggestions, answer.sources, context)
+                 answer.suggestions, answer.sources, context, body=answer.body)
 
 
 def _differs(a: Candidate, b: Candidate) -> bool:

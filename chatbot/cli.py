@@ -303,3 +303,7 @@ def run_review(args: argparse.Namespace) -> int:
 
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_ask, add_chat, add_serve, add_validate,
                                                                 add_eval, add_review]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -10,7 +10,6 @@ import textwrap
 from collections.abc import Mapping
 from typing import TextIO
 
-from .answers import Answer, finish
 from .knowledge import Category, KnowledgeBase
 from .reply import Reply
 
@@ -66,10 +65,7 @@ def wrap(text: str, width: int, *, colour: bool = False) -> str:
 
 def body(reply: Reply) -> str:
     """The reply's text without the closing "You could ask" offer, which `render` shows as picks."""
-    offer = finish(Answer("", tuple(reply.suggestions)))
-    if offer and reply.text.endswith(offer):
-        return reply.text[: -len(offer)].rstrip()
-    return reply.text
+    return reply.body or reply.text
 
 
 def shows_list(reply: Reply) -> bool:

@@ -29,6 +29,9 @@ class Reply:
     """How the conversation filled in the question ("next after step.experience"), if it did."""
     options: tuple[str, ...] = field(default=(), compare=False)
     """For a clarifying question: the choices offered, in order."""
+    body: str = field(default="", compare=False)
+    """The text without its closing offer of what to ask next, for front ends that show the
+    suggestions as buttons or numbered picks instead."""
 
     @property
     def item(self) -> str | None:

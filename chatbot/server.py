@@ -139,7 +139,7 @@ def create_app(bot: Chatbot, settings: Settings | None = None, *, store: Session
                              "such as https://help.example.com, with no path or trailing slash")
     if store is None:
         store = MemorySessionStore(settings.max_sessions, settings.session_idle_seconds)
-    service = ChatService(bot, settings, store, topics(bot))
+    service = ChatService(bot, settings, store, bot.topics())
     spec = openapi(settings)
 
     async def describe(request: Request) -> Response:
@@ -207,15 +207,6 @@ def rasa_messages(sender: str, reply: Reply) -> list[dict[str, Any]]:
         buttons = [{"title": s, "payload": s} for s in reply.suggestions]
         return [{"recipient_id": sender, "text": reply.text, "buttons": buttons}]
     return [{"recipient_id": sender, "text": part} for part in reply.text.split("\n\n") if part.strip()]
-
-
-def topics(bot: Chatbot) -> list[dict[str, Any]]:
-    """What the bot can answer, by category, each with a question that asks for it: a help desk's menu."""
-    listed = {intent.category for intent in bot.intents.values() if intent.answer == "list"}
-    return [{"name": category.name, "title": category.title,
-             "question": f"What are the {category.name}?" if category.name in listed else None,
-             "items": [{"id": item.id, "title": item.title, "question": item.ask} for item in category.items]}
-            for category in bot.knowledge.categories.values()]
 
 
 def _static(name: str, media_type: str) -> Callable[[Request], Awaitable[Response]]:

@@ -19,7 +19,7 @@ SENTENCE = ("Technicians test equipment to confirm it works properly and meets p
 def reply(body: str, suggestions: tuple[str, ...] = (), **fields: object) -> Reply:
     """A reply as the bot builds one: the body, then the offer of what to ask next."""
     text = finish(Answer(body, suggestions))
-    return Reply(text, "test", 0.9, False, suggestions, **fields)  # type: ignore[arg-type]
+    return Reply(text, "test", 0.9, False, suggestions, body=body, **fields)  # type: ignore[arg-type]
 
 
 class FakeTerminal(io.StringIO):
