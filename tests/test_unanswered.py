@@ -72,7 +72,7 @@ def _write_many(path: str, writer: int, count: int) -> None:
 
 def test_concurrent_writers_never_interleave(tmp_path):
     log = tmp_path / "unanswered.jsonl"
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("spawn")
     writers = [context.Process(target=_write_many, args=(str(log), w, 500)) for w in range(4)]
     for process in writers:
         process.start()
