@@ -134,6 +134,14 @@ def end_of_list(kb: KnowledgeBase, item: Item, direction: int) -> Answer:
     return Answer(body, _unique(suggestions))
 
 
+def no_such_place(kb: KnowledgeBase, category: str, place: int) -> Answer:
+    """ "The ninth step": the list is shorter than that."""
+    items = kb.categories[category].items
+    noun = kb.categories[category].noun
+    body = f"The guide lists {len(items)} {category}, so there is no {noun} {place}."
+    return Answer(body, (list_question(category), items[-1].ask))
+
+
 def no_context(kb: KnowledgeBase) -> Answer:
     """A follow-up with nothing to follow: offer places to start."""
     body = "I'm happy to go on, but we haven't started on a topic yet. " + _what_it_covers()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from .reply import Reply
 from .settings import Settings
 
 ANSWERING = ("item", "items", "list", "summary")
+TERMINAL_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+"""Terminal control sequences (colours, screen clears, window titles): never part of a question."""
 
 
 @dataclass
@@ -66,6 +69,10 @@ class Chatbot:
             chosen = _choose(pending, reading)
             if chosen is not None:
                 return self._answer(chosen, reading, conversation, context="answer to the clarifying question")
+        beyond = next((m for m in reading.mentions if m.position and not m.items), None)
+        if beyond is not None and beyond.category:  # "the ninth step" of five
+            answer = answers.no_such_place(self.knowledge, beyond.category, beyond.position or 0)
+            return _reply(answer, "end_of_list", 1.0, fallback=False)
         best = candidates[0] if candidates else None
         if best is None or best.score < self.settings.threshold:
             return self._unsure(candidates, best)
@@ -82,7 +89,7 @@ class Chatbot:
         """The question as the matcher sees it; raise InputError for what is not a question."""
         if not isinstance(text, str):
             raise InputError(f"a question must be text, not {type(text).__name__}")
-        question = "".join(ch if ch.isprintable() else " " for ch in text[: self.settings.max_question_chars])
+        question = printable(text[: self.settings.max_question_chars])
         if not question.strip():
             raise InputError("the question is empty")
         return question.strip()
@@ -217,6 +224,12 @@ class Chatbot:
         if candidate.intent.answer == "list":
             return answers.list_question(candidate.intent.category or "")
         return None
+
+
+def printable(text: str) -> str:
+    """Text safe to read and to echo: terminal control sequences and unprintable characters
+    become spaces."""
+    return "".join(ch if ch.isprintable() else " " for ch in TERMINAL_ESCAPE.sub(" ", text))
 
 
 def _reply(answer: Answer, intent: str, confidence: float, *, fallback: bool, context: str | None = None) -> Reply:

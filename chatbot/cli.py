@@ -100,6 +100,7 @@ def add_ask(commands: argparse._SubParsersAction) -> None:
 def run_ask(args: argparse.Namespace) -> int:
     questions = _questions(args)
     bot = load_bot(args, unanswered_log=args.log_unanswered)
+    from .bot import printable
     from .conversation import Conversation
 
     conversation = Conversation() if args.conversation else None
@@ -109,11 +110,17 @@ def run_ask(args: argparse.Namespace) -> int:
         if args.explain:
             _explain(bot, question, conversation, as_json=args.json)
             continue
-        reply = bot.ask(question, conversation if conversation is not None else None)
+        try:
+            reply = bot.ask(question, conversation)
+        except InputError as error:
+            if not several:
+                raise
+            print(f"chatbot: skipped a line: {error}", file=sys.stderr)  # the rest are still answered
+            continue
         if args.json:
             out.write(json.dumps({"question": question, **reply.to_dict()}, ensure_ascii=False) + "\n")
         elif several:
-            out.write(f"> {question}\n{reply.text}\n\n")
+            out.write(f"> {printable(question).strip()}\n{reply.text}\n\n")
         else:
             out.write(reply.text + "\n")
         out.flush()

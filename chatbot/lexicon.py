@@ -219,9 +219,9 @@ class Lexicon:
                 return self._at_position(i, j + 1, category, _place(tokens[j], allow_cardinal=True))
             return None
         place = _place(token, allow_cardinal=False)
-        if token in POSITION_WORDS and nxt.isdigit():
+        if token in POSITION_WORDS and nxt.isdigit() and len(nxt) <= 6:
             return self._at_position(i, i + 2, default_category, int(nxt), implied=True)
-        if place is None and not (token.isdigit() and len(tokens) == 1):
+        if place is None and not (token.isdigit() and len(token) <= 6 and len(tokens) == 1):
             return None
         place = place if place is not None else int(token)
         if nxt in self.categories:
@@ -252,7 +252,7 @@ def _place(token: str, *, allow_cardinal: bool) -> int | None:
     """The list place a token names: "3rd" -> 3, "last" -> -1, and "3" where cardinals count."""
     if token in LAST_WORDS:
         return -1
-    if token[:-2].isdigit() and token[-2:] in ("st", "nd", "rd", "th"):
+    if token[:-2].isdigit() and len(token) <= 8 and token[-2:] in ("st", "nd", "rd", "th"):
         return int(token[:-2])
     if allow_cardinal and token.isdigit() and len(token) <= 2:
         return int(token)

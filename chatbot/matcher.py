@@ -128,7 +128,7 @@ class IntentMatcher:
     def match(self, text: str, *, default_category: str = "steps", limit: int = 5) -> tuple[Reading, list[Candidate]]:
         """Read a question and rank the intents for it; a long question is also scored by its
         last clause, and each intent keeps its better score."""
-        readings = [self.read(part, default_category=default_category) for part in focus(text)]
+        readings = [self.read(part, default_category=default_category) for part in focus(text) or [text]]
         best: dict[str, Candidate] = {}
         for number, reading in enumerate(readings):
             for masked, mentions, weight in self._interpretations(reading):

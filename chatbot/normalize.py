@@ -53,7 +53,7 @@ WORDS = {
     "seventh": "7th", "eighth": "8th", "ninth": "9th", "tenth": "10th", "fith": "5th", "forth": "4th",
     "1rst": "1st", "3nd": "3rd",
 }
-ORDINAL = re.compile(r"^(\d+)(st|nd|rd|th)$")
+ORDINAL = re.compile(r"^(\d{1,6})(st|nd|rd|th)$")
 KEEP_AS_IS = {"is", "was", "has", "this", "yes", "us", "its", "his", "does", "less", "process", "analysis",
               "basis", "thus", "always", "status", "bus", "plus", "gas", "news", "series", "species",
               "sometimes", "perhaps", "thing", "things", "during", "bring", "anything", "something",

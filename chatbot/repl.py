@@ -25,7 +25,7 @@ from prompt_toolkit.output import ColorDepth, Output
 from prompt_toolkit.styles import Style
 
 from . import render
-from .bot import Chatbot
+from .bot import Chatbot, printable
 from .conversation import Conversation
 from .errors import InputError
 from .knowledge import KnowledgeBase
@@ -103,7 +103,7 @@ class Chat:
         if not text:
             return Turn("")
         if text.startswith("/"):
-            return self._command(text, width)
+            return self._command(printable(text), width)
         picked = self._pick(text)
         question = picked or text
         try:
@@ -298,7 +298,7 @@ def answer_lines(bot: Chatbot, lines: Iterable[str], out: TextIO, *, width: int 
         if not line.strip():
             continue
         turn = chat.respond(line, width)
-        out.write(f"> {line.strip()}\n{turn.output}\n\n")
+        out.write(f"> {printable(line).strip()}\n{turn.output}\n\n")
         out.flush()
         if turn.done:
             break

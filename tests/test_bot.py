@@ -101,3 +101,13 @@ def test_loading_other_folders(data_copy):
         encoding="utf-8")
     bot = Chatbot.load(knowledge, intents)
     assert "Working together" in bot.ask("what skills do i need").text
+
+
+def test_a_place_past_the_end_of_a_list_is_said_plainly(bot):
+    reply = bot.ask("what is the 9th step")
+    assert reply.intent == "end_of_list" and not reply.fallback
+    assert "5 steps" in reply.text and "no step 9" in reply.text
+
+
+def test_terminal_control_sequences_are_not_part_of_a_question(bot):
+    assert bot.ask("\x1b]0;title\x07\x1b[2Jwhat skills do I need?").intent == "list_skills"

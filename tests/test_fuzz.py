@@ -73,8 +73,6 @@ def test_focus_keeps_the_whole_text_first_and_adds_a_few_pieces(text):
     assert all(part for part in parts) and len(parts) <= 10
 
 
-@pytest.mark.xfail(strict=True, reason="normalize.canonical_word: int() of an ordinal over 4,300 digits raises "
-                                       "ValueError (reported to the lead)")
 @FUZZ
 @given(st.integers(min_value=4301, max_value=6000))
 def test_normalize_reads_any_ordinal(digits):
@@ -100,8 +98,6 @@ def test_the_matcher_ranks_anything_with_scores_in_range(quiet, text, category):
     assert again == (reading, candidates)
 
 
-@pytest.mark.xfail(strict=True, reason="matcher.match: focus('') is empty, so readings[0] raises IndexError "
-                                       "(the bot cleans text first, so only direct callers hit it; reported to the lead)")
 def test_the_matcher_takes_empty_text(bot):
     reading, candidates = bot.matcher.match("")
     assert reading.tokens == ()

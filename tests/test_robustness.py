@@ -184,8 +184,6 @@ def test_the_same_question_ten_thousand_times(bot):
     assert bot.matcher.lexicon._correct.cache_info().maxsize is not None
 
 
-@pytest.mark.xfail(strict=True, reason="normalize/lexicon: int() of a number over 4,300 digits raises ValueError "
-                                       "when max_question_chars is raised past ~4,300 (reported to the lead)")
 @pytest.mark.parametrize("question", ["the " + "1" * 5000 + "th step", "step number " + "2" * 5000])
 def test_a_raised_limit_still_answers_huge_numbers(bot, question):
     roomy = Chatbot(bot.knowledge, bot.intents, bot.vocabulary, bot.matcher,
@@ -213,14 +211,9 @@ def feed(monkeypatch, data: bytes) -> None:
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
 
 
-CONTROL_ONLY = ("only control characters", "only invisible characters")
 
 
-@pytest.mark.parametrize("name,text,expected", [
-    pytest.param(*c, marks=pytest.mark.xfail(strict=True, reason=(
-        "cli.run_ask: a line that is only control or invisible characters raises InputError and stops "
-        "the whole batch with exit 2, losing the questions after it (reported to the lead)")))
-    if c[0] in CONTROL_ONLY else c for c in STDIN_SAFE], ids=[c[0] for c in STDIN_SAFE])
+@pytest.mark.parametrize("name,text,expected", STDIN_SAFE, ids=[c[0] for c in STDIN_SAFE])
 def test_chatbot_ask_reads_every_class_from_a_file_and_loses_no_question(shared_bot, name, text, expected, marker,
                                                                          monkeypatch, capsys):
     """One bad line among good ones: the good ones before and after it are still answered."""
@@ -234,8 +227,6 @@ def test_chatbot_ask_reads_every_class_from_a_file_and_loses_no_question(shared_
     assert len(intents) == (3 if expected == REPLY else 2)
 
 
-@pytest.mark.xfail(strict=True, reason="cli.run_ask echoes each question raw after '> ', so terminal escape "
-                                       "sequences in a questions file reach the terminal (reported to the lead)")
 def test_chatbot_ask_never_echoes_terminal_escapes(shared_bot, monkeypatch, capsys):
     feed(monkeypatch, b"\x1b]0;owned\x07what skills do I need?\n\x1b[2Jwhat are the steps?\n")
     assert main(["ask"]) == 0
@@ -295,8 +286,6 @@ def test_piped_chat_answers_every_line(bot):
     assert out.getvalue().count("\n> ") + out.getvalue().startswith("> ") == len(lines)
 
 
-@pytest.mark.xfail(strict=True, reason="repl.answer_lines echoes each line raw after '> ', so terminal escape "
-                                       "sequences in piped input reach the terminal (reported to the lead)")
 def test_piped_chat_never_echoes_terminal_escapes(bot):
     from chatbot.repl import answer_lines
 

@@ -147,9 +147,6 @@ def test_a_client_that_disconnects_does_no_harm(live, http, when):
         assert created == 0
 
 
-@pytest.mark.xfail(strict=True, reason="server.ContainErrors logs starlette's ClientDisconnect (a client that "
-                                       "went away mid-body) as an 'unexpected error' with a traceback and tries "
-                                       "to send it a 500 (reported to the lead)")
 def test_a_disconnect_is_not_logged_as_an_error(live, http, caplog):
     with caplog.at_level(logging.ERROR, logger="chatbot.server"):
         connection = live[0].connect()
