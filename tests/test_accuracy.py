@@ -51,3 +51,10 @@ def test_the_test_questions_are_not_the_intent_examples(bot):
     longer = [q for q in questions if len(normalize(q)) >= 4]
     same = [q for q in longer if normalize(q) in examples]
     assert len(same) / len(longer) < 0.1, same  # about 7% today: "where do they work", "what are the steps"
+
+
+@pytest.mark.parametrize("name", ["set1.yaml", "set2.yaml", "set3.yaml"])
+def test_the_more_sets_by_other_writers_stay_understood(bot, name):
+    report = evaluate(bot, load_cases(DATA / "more" / name))
+    assert report.accuracy >= 0.9, describe([o for o in report.in_scope if not o.correct])
+    assert report.fallback_rate >= 0.95, describe([o for o in report.out_of_scope if not o.correct])
