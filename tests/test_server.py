@@ -7,15 +7,13 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import jsonschema
 import pytest
-import uvicorn
+from live_server import LiveServer
 from starlette.routing import Route
 
 from chatbot import Chatbot, Conversation, InputError, Reply, Settings
@@ -25,31 +23,6 @@ from chatbot.sessions import MemorySessionStore
 
 SPEC = openapi(Settings())
 JSON = {"Content-Type": "application/json"}
-
-
-class LiveServer:
-    """An app served by uvicorn in a background thread on a free localhost port."""
-
-    def __init__(self, app: Any) -> None:
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(128)
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="error", lifespan="off"))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.listener]}, daemon=True)
-
-    def __enter__(self) -> "LiveServer":
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.listener.close()
 
 
 def conforms(response: httpx.Response, path: str, method: str = "post") -> httpx.Response:

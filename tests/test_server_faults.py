@@ -7,7 +7,6 @@ import asyncio
 import json
 import logging
 import socket
-import threading
 import time
 import tracemalloc
 from collections.abc import Iterator
@@ -17,51 +16,21 @@ from typing import Any
 import pytest
 
 httpx = pytest.importorskip("httpx")
-uvicorn = pytest.importorskip("uvicorn")
 
 from chatbot import Chatbot  # noqa: E402
 from chatbot.server import create_app  # noqa: E402
 from chatbot.sessions import MemorySessionStore  # noqa: E402
+from live_server import LiveServer  # noqa: E402
 from test_robustness import CASES, IDS, REFUSED  # noqa: E402
 
 HEAD = ("POST /v1/chat HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
         "Content-Length: {length}\r\n\r\n")
 
 
-class LiveServer:
-    """The app served by uvicorn on a free localhost port, in a background thread."""
-
-    def __init__(self, app: Any) -> None:
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(512)
-        self.port = self.listener.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="critical", lifespan="off"))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.listener]}, daemon=True)
-
-    def __enter__(self) -> "LiveServer":
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.listener.close()
-
-    def connect(self) -> socket.socket:
-        connection = socket.create_connection(("127.0.0.1", self.port), timeout=10)
-        return connection
-
-
 @pytest.fixture(scope="module")
 def live(bot: Chatbot) -> Iterator[tuple[LiveServer, MemorySessionStore]]:
     store = MemorySessionStore()
-    with LiveServer(create_app(bot, store=store)) as server:
+    with LiveServer(create_app(bot, store=store), log_level="critical") as server:
         yield server, store
 
 

@@ -1,0 +1,40 @@
+"""A real HTTP server for the service tests: the app served by uvicorn on a free localhost port."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from typing import Any
+
+import uvicorn
+
+
+class LiveServer:
+    """The app served by uvicorn in a background thread, for `with LiveServer(app) as server:`."""
+
+    def __init__(self, app: Any, *, log_level: str = "error") -> None:
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(512)
+        self.port = self.listener.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level=log_level, lifespan="off"))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.listener]}, daemon=True)
+
+    def __enter__(self) -> "LiveServer":
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.listener.close()
+
+    def connect(self) -> socket.socket:
+        """A raw socket to the server, for clients that misbehave on purpose."""
+        return socket.create_connection(("127.0.0.1", self.port), timeout=10)
