@@ -40,7 +40,6 @@ def item_token(item_id: str) -> str:
 
 
 GAP = "GAP"
-POSITION = "POSITION"
 
 
 @dataclass(frozen=True)
@@ -104,7 +103,8 @@ class Lexicon:
 
     def canonical(self, tokens: tuple[str, ...]) -> tuple[str, ...]:
         """Replace concept phrases by their word, longest first; twice, since one replacement can
-        complete another phrase ("where do production technicians work" -> ... -> "workplac")."""
+        complete another phrase (a concept phrase written with "technician" also matches a
+        question that said "production tech")."""
         for _ in range(2):
             out: list[str] = []
             i = 0
@@ -118,7 +118,7 @@ class Lexicon:
                 else:
                     out.append(tokens[i])
                     i += 1
-            if len(out) == len(tokens) and tuple(out) == tokens:
+            if tuple(out) == tokens:
                 break
             tokens = tuple(out)
         return tokens
@@ -154,17 +154,13 @@ class Lexicon:
                 corrections.append((word, fixed))
             tokens.append(stem(fixed))
         tokens = list(self.canonical(_without_articles(tuple(tokens))))
-        mentions = self._find(tuple(tokens), default_category)
-        named = {m.category for m in mentions if m.items}
-        # "is maths an important skill": the word "skill" only says what maths is; drop it.
-        dropped = tuple(m for m in mentions if not (m.items or m.gap) and self.categories.get(m.token) in named)
-        kept = tuple(m for m in mentions if m not in dropped)
-        masked = self.mask(tuple(tokens), kept + dropped)
-        return Reading(tuple(tokens), masked, kept, tuple(corrections))
+        mentions = tuple(self._find(tuple(tokens), default_category))
+        return Reading(tuple(tokens), self.mask(tuple(tokens), mentions), mentions, tuple(corrections))
 
     def mask(self, tokens: tuple[str, ...], mentions: tuple[Mention, ...]) -> tuple[str, ...]:
-        """The tokens with each mention replaced by its symbol (a category word whose category
-        has an item named in the question is dropped)."""
+        """The tokens with each mention replaced by its symbol. A category word whose category has
+        an item named in the question is dropped: in "is maths an important skill", "skill" only
+        says what maths is."""
         named = {m.category for m in mentions if m.items}
         masked: list[str] = []
         index = 0
