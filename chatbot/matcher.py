@@ -3,7 +3,7 @@
 Examples are normalized and masked once at load time ("what does {item} involve" becomes
 `what doe involv STEPS` for a step intent). A question is read the same way, then compared with
 every example by cosine similarity of IDF-weighted tokens, found through an inverted index so a
-question only touches the examples it shares a word with. Words that occur in many intents
+question only touches the examples it shares a telling word with. Words that occur in many intents
 ("what", "technician") weigh little; words that single out an intent weigh a lot; words the bot
 has never seen weigh in the question alone, pulling unrelated questions below the threshold.
 """
@@ -28,6 +28,11 @@ COMMON_SHARE, COMMON_FLOOR = 0.05, 40
 look examples up by."""
 WHOLE_MESSAGE_ONLY = ("text", "followup")
 """Answers that one sentence of a longer message cannot win on its own."""
+ASIDE = 0.9
+"""Score factor for small talk or a follow-up read in a message that says more than that."""
+STATEMENT = 0.85
+"""Score factor for a sentence that is not a question, in a message that asks one ("My uncle
+works in a plant. How do I become a technician?")."""
 ALTERNATIVE_READING = 0.9
 """Score factor for the second reading of an ambiguous phrase (see `_interpretations`)."""
 TOKEN_WEIGHTS = {**{word: STOP_WEIGHT for word in STOP_WORDS}, GAP: 1.5}
@@ -61,7 +66,7 @@ class Example:
 
 @dataclass
 class IntentMatcher:
-    """Built once from the data; `rank` is the per-question hot path."""
+    """Built once from the data; `match` is the per-question hot path."""
 
     lexicon: Lexicon
     examples: list[Example] = field(default_factory=list)
@@ -78,12 +83,12 @@ class IntentMatcher:
         """Build the lexicon, mask the examples and weigh every word."""
         lexicon = build_lexicon(knowledge, vocabulary)
         concept_tokens = {name: "_".join(normalize(name)) for name in vocabulary.concepts}
-        raw_examples: list[tuple[Intent, str, tuple[str, ...]]] = []
+        marked: list[tuple[Intent, str, str]] = []  # intent, example as written, placeholders marked
         for intent in intents.values():
             for example in intent.examples:
                 text = PLACEHOLDER.sub(lambda m: _mark(m.group(1), intent, concept_tokens), example)
                 lexicon.vocabulary.update(w for w in words(text) if w not in (SLOT_MARK, GAP_MARK))
-                raw_examples.append((intent, example, normalize(text)))
+                marked.append((intent, example, text))
         lexicon.freeze()
         matcher = cls(lexicon, order={name: i for i, name in enumerate(intents)})
         # Items of a category no intent takes as a slot (the role's facets) read as themselves, and
@@ -91,8 +96,7 @@ class IntentMatcher:
         # categories all read as their category's sentinel.
         slotted = {i.slot for i in intents.values() if i.slot}
         lexicon.itemized = set(knowledge.categories) - slotted
-        for intent, example, _ in raw_examples:
-            text = PLACEHOLDER.sub(lambda m: _mark(m.group(1), intent, concept_tokens), example)
+        for intent, example, text in marked:
             masked = lexicon.read(text).masked
             slot = sentinel(intent.slot) if intent.slot else SLOT_MARK
             tokens = frozenset(slot if t == SLOT_MARK else GAP if t == GAP_MARK else t for t in masked)
@@ -128,13 +132,17 @@ class IntentMatcher:
     def match(self, text: str, *, default_category: str = "steps", limit: int = 5) -> tuple[Reading, list[Candidate]]:
         """Read a question and rank the intents for it; a long question is also scored by its
         last clause, and each intent keeps its better score."""
-        readings = [self.read(part, default_category=default_category) for part in focus(text) or [text]]
+        pieces = focus(text) or [text]
+        readings = [self.read(piece, default_category=default_category) for piece in pieces]
         best: dict[str, Candidate] = {}
         for number, reading in enumerate(readings):
+            piece_weight = _piece_weight(text, pieces, number)
             for masked, mentions, weight in self._interpretations(reading):
-                for candidate in self._score(masked, mentions, weight, limit):
-                    if number and candidate.intent.answer in WHOLE_MESSAGE_ONLY:
-                        continue  # "good evening." or "ok, back" is not the point of a longer message
+                for candidate in self._score(masked, mentions, weight * piece_weight, limit):
+                    if candidate.intent.answer in WHOLE_MESSAGE_ONLY and len(pieces) > 1:
+                        if number:
+                            continue  # "good evening." or "ok, back" is not the point of a longer message
+                        candidate = replace(candidate, score=candidate.score * ASIDE)
                     current = best.get(candidate.intent.name)
                     if current is None or candidate.score > current.score:
                         best[candidate.intent.name] = candidate
@@ -203,6 +211,16 @@ class IntentMatcher:
         if len(variants) == 1:
             return [(reading.masked, reading.mentions, 1.0)]
         return [(self.lexicon.mask(reading.tokens, tuple(kept)), tuple(kept), weight) for kept, weight in variants]
+
+
+def _piece_weight(text: str, pieces: list[str], number: int) -> float:
+    """How much a piece of a message counts: the whole message and its questions fully, a
+    statement less when the message asks something elsewhere."""
+    if number == 0 or "?" not in text or pieces[number].rstrip().endswith("?"):
+        return 1.0
+    if number == len(pieces) - 1 and text.rstrip().endswith("?"):
+        return 1.0  # the last clause of a message that ends by asking
+    return STATEMENT
 
 
 def _mark(name: str, intent: Intent, concept_tokens: dict[str, str]) -> str:
