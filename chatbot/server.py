@@ -88,7 +88,7 @@ class ChatService:
             conversation = found
         reply = self.bot.ask(message, conversation)
         self.store.save(session_id, conversation)
-        return JSONResponse({**reply.to_dict(), "session_id": session_id})
+        return JSONResponse({**reply.to_dict(), "body": reply.body or reply.text, "session_id": session_id})
 
     async def rasa_webhook(self, request: Request) -> Response:
         """Rasa's REST channel: the sender names the conversation, made on its first message."""
@@ -205,7 +205,7 @@ def rasa_messages(sender: str, reply: Reply) -> list[dict[str, Any]]:
     one paragraph per message."""
     if reply.suggestions:
         buttons = [{"title": s, "payload": s} for s in reply.suggestions]
-        return [{"recipient_id": sender, "text": reply.text, "buttons": buttons}]
+        return [{"recipient_id": sender, "text": reply.body or reply.text, "buttons": buttons}]
     return [{"recipient_id": sender, "text": part} for part in reply.text.split("\n\n") if part.strip()]
 
 
@@ -320,9 +320,11 @@ def openapi(settings: Settings) -> dict[str, Any]:
             "session_id": {"type": ["string", "null"], "pattern": SESSION_ID.pattern,
                            "description": "From the previous reply, to continue that conversation; "
                                           "leave it out to start a new one."}}},
-        "ChatReply": {"type": "object", "required": ["text", "intent", "confidence", "fallback", "suggestions",
-                                                     "sources", "context", "session_id"], "properties": {
+        "ChatReply": {"type": "object", "required": ["text", "body", "intent", "confidence", "fallback",
+                                                     "suggestions", "sources", "context", "session_id"], "properties": {
             "text": {"type": "string", "description": "What to show, with the offer of what to ask next."},
+            "body": {"type": "string", "description": "The text without that offer, for front ends that show "
+                                                      "the suggestions as buttons."},
             "intent": text,
             "confidence": {"type": "number", "minimum": 0, "maximum": 1},
             "fallback": {"type": "boolean", "description": "True when the guide does not answer the question."},

@@ -185,6 +185,13 @@ def test_rasa_webhook_answers_as_rasa_does_with_suggestions_as_buttons(client: h
     message = messages[0]
     assert message["recipient_id"] == "visitor-1" and "Communication" in message["text"]
     assert message["buttons"] and all(b["title"] == b["payload"] for b in message["buttons"])
+    assert "You could ask" not in message["text"]  # the buttons carry the suggestions
+
+
+def test_chat_reply_has_the_body_without_the_offer_for_button_front_ends(client: httpx.Client) -> None:
+    reply = conforms(client.post("/v1/chat", json={"message": "what is step 2"}), "/v1/chat").json()
+    assert reply["text"].startswith(reply["body"]) and "You could ask" in reply["text"]
+    assert "You could ask" not in reply["body"]
 
 
 def test_rasa_sender_keeps_its_conversation_and_senders_are_separate(client: httpx.Client) -> None:

@@ -161,7 +161,7 @@
         sessionId = data.session_id;
         typing.remove();
         offer(data.suggestions);  // first, so the answer is scrolled into the space the chips leave
-        say("bot", data.text);
+        say("bot", data.body || data.text);  // the suggestions are the chips, not repeated in the text
       }).catch(function (error) {
         typing.remove();
         var reason = error instanceof TypeError ? "The chat service could not be reached. Please try again." : error.message;
