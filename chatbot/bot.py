@@ -20,6 +20,8 @@ from .reply import Reply
 from .settings import Settings
 
 ANSWERING = ("item", "items", "list", "summary")
+SPECIFIC_MARGIN = 0.2
+"""How far an answer about a named item may trail the list of its kind and still be preferred."""
 TERMINAL_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 """Terminal control sequences (colours, screen clears, window titles): never part of a question."""
 
@@ -78,6 +80,7 @@ class Chatbot:
             return self._unsure(candidates, best)
         if best.intent.answer == "followup":
             return self._follow_up(best, reading, conversation)
+        best = _prefer_specific(best, candidates)
         rival = next((c for c in candidates[1:] if _differs(best, c)), None)
         if (rival is not None and best.score - rival.score < self.settings.clarify_margin
                 and self._confusable(best, rival, reading)):
@@ -235,6 +238,17 @@ def printable(text: str) -> str:
 def _reply(answer: Answer, intent: str, confidence: float, *, fallback: bool, context: str | None = None) -> Reply:
     return Reply(answers.finish(answer), intent, max(0.0, min(1.0, confidence)), fallback,
                  answer.suggestions, answer.sources, context, body=answer.body)
+
+
+def _prefer_specific(best: Candidate, candidates: list[Candidate]) -> Candidate:
+    """A question that names one item of a list ("I'm a perfectionist, is that good for this
+    job?") is about that item, even when it reads a little more like a request for the list."""
+    if best.intent.answer != "list":
+        return best
+    for candidate in candidates:
+        if candidate.intent.slot == best.intent.category and best.score - candidate.score <= SPECIFIC_MARGIN:
+            return candidate
+    return best
 
 
 def _differs(a: Candidate, b: Candidate) -> bool:

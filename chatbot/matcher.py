@@ -28,6 +28,8 @@ COMMON_SHARE, COMMON_FLOOR = 0.05, 40
 look examples up by."""
 WHOLE_MESSAGE_ONLY = ("text", "followup")
 """Answers that one sentence of a longer message cannot win on its own."""
+BACK_REFERENCES = frozenset({"that", "it", "this", "those", "them", "these"})
+"""Words with which one sentence of a message points at another: such a sentence is not read alone."""
 ASIDE = 0.9
 """Score factor for small talk or a follow-up read in a message that says more than that."""
 STATEMENT = 0.85
@@ -35,7 +37,7 @@ STATEMENT = 0.85
 works in a plant. How do I become a technician?")."""
 ALTERNATIVE_READING = 0.9
 """Score factor for the second reading of an ambiguous phrase (see `_interpretations`)."""
-TOKEN_WEIGHTS = {**{word: STOP_WEIGHT for word in STOP_WORDS}, GAP: 1.5}
+TOKEN_WEIGHTS = {**{word: STOP_WEIGHT for word in STOP_WORDS}, GAP: 2.0}
 """A named gap (pay, hours...) is nearly always the point of the question, so it weighs more."""
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 SLOT_MARK = "zzslotzz"
@@ -136,6 +138,8 @@ class IntentMatcher:
         readings = [self.read(piece, default_category=default_category) for piece in pieces]
         best: dict[str, Candidate] = {}
         for number, reading in enumerate(readings):
+            if number and not reading.mentions and BACK_REFERENCES & set(reading.tokens):
+                continue  # "..., what does that mean": the piece leans on the rest of the message
             piece_weight = _piece_weight(text, pieces, number)
             for masked, mentions, weight in self._interpretations(reading):
                 for candidate in self._score(masked, mentions, weight * piece_weight, limit):
