@@ -138,8 +138,9 @@ class IntentMatcher:
         readings = [self.read(piece, default_category=default_category) for piece in pieces]
         best: dict[str, Candidate] = {}
         for number, reading in enumerate(readings):
-            if number and not reading.mentions and BACK_REFERENCES & set(reading.tokens):
-                continue  # "..., what does that mean": the piece leans on the rest of the message
+            if number and (not reading.mentions and BACK_REFERENCES & set(reading.tokens)
+                           or len(set(reading.tokens) - STOP_WORDS) < 2):
+                continue  # "..., what does that mean", "..., like the definition": not a question alone
             piece_weight = _piece_weight(text, pieces, number)
             for masked, mentions, weight in self._interpretations(reading):
                 for candidate in self._score(masked, mentions, weight * piece_weight, limit):
