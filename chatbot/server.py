@@ -11,6 +11,7 @@ the loop up for long.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -71,7 +72,7 @@ class ChatService:
     menu: list[dict[str, Any]] = field(default_factory=list)
 
     async def chat(self, request: Request) -> Response:
-        body = await read_json(request, self.settings.max_body_bytes)
+        body = await read_json(request, self.settings.max_body_bytes, self.settings.body_timeout_seconds)
         message = self.message(body)
         session_id = body.get("session_id")
         if session_id is None:
@@ -92,7 +93,8 @@ class ChatService:
 
     async def rasa_webhook(self, request: Request) -> Response:
         """Rasa's REST channel: the sender names the conversation, made on its first message."""
-        body = await read_json(request, self.settings.max_body_bytes, strict_type=False)
+        body = await read_json(request, self.settings.max_body_bytes, self.settings.body_timeout_seconds,
+                               strict_type=False)
         sender = body.get("sender")
         if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
             raise RequestError(422, "invalid_sender",
@@ -175,8 +177,9 @@ def serve(bot: Chatbot, settings: Settings | None = None, *, log_level: str = "i
     uvicorn.Server(config).run(sockets=[listener])
 
 
-async def read_json(request: Request, limit: int, *, strict_type: bool = True) -> dict[str, Any]:
-    """The body as a JSON object, refusing a wrong content type, a body over `limit` bytes or bad JSON."""
+async def read_json(request: Request, limit: int, timeout: float, *, strict_type: bool = True) -> dict[str, Any]:
+    """The body as a JSON object, refusing a wrong content type, a body over `limit` bytes, one
+    that does not arrive within `timeout` seconds, or bad JSON."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if strict_type and media_type != "application/json":
         raise RequestError(415, "unsupported_media_type",
@@ -184,11 +187,10 @@ async def read_json(request: Request, limit: int, *, strict_type: bool = True) -
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise RequestError(413, "body_too_large", f"the request body is over the limit of {limit} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise RequestError(413, "body_too_large", f"the request body is over the limit of {limit} bytes")
+    try:
+        body = await asyncio.wait_for(_read_body(request, limit), timeout)
+    except asyncio.TimeoutError:
+        raise RequestError(408, "body_timeout", f"the request body did not arrive within {timeout:g} seconds") from None
     try:
         data = json.loads(body)
     except json.JSONDecodeError as error:
@@ -198,6 +200,16 @@ async def read_json(request: Request, limit: int, *, strict_type: bool = True) -
     if not isinstance(data, dict):
         raise RequestError(400, "invalid_json", f'the body must be a JSON object such as {{"message": "hi"}}, not {_json_type(data)}')
     return data
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The raw body, stopping as soon as it is over `limit` bytes."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise RequestError(413, "body_too_large", f"the request body is over the limit of {limit} bytes")
+    return bytes(body)
 
 
 def rasa_messages(sender: str, reply: Reply) -> list[dict[str, Any]]:
@@ -304,6 +316,7 @@ def openapi(settings: Settings) -> dict[str, Any]:
 
     def errors(*statuses: int) -> dict[str, Any]:
         meaning = {400: "The body is not a JSON object.", 404: "No conversation has this session_id.",
+                   408: f"The body did not arrive within {settings.body_timeout_seconds:g} seconds.",
                    413: f"The body is over {settings.max_body_bytes} bytes, or the message over "
                         f"{settings.max_question_chars} characters.",
                    415: "The Content-Type is not application/json.",
@@ -359,7 +372,7 @@ def openapi(settings: Settings) -> dict[str, Any]:
             "summary": "Ask a question, in a new conversation or a continuing one",
             "requestBody": body("ChatRequest"),
             "responses": {"200": ok("The reply, and the session_id to send next time.", "ChatReply"),
-                          **errors(400, 404, 413, 415, 422)}}},
+                          **errors(400, 404, 408, 413, 415, 422)}}},
         "/v1/topics": {"get": {"summary": "What the bot can answer, for a menu",
                                "responses": {"200": ok("Categories and their items.", "Topics")}}},
         "/healthz": {"get": {"summary": "Liveness and the number of conversations kept",
@@ -371,7 +384,7 @@ def openapi(settings: Settings) -> dict[str, Any]:
             "summary": "Rasa REST channel: a message from a sender, answered as a list of bot messages",
             "description": "Any Content-Type is read as JSON, as Rasa does.",
             "requestBody": body("RasaRequest"),
-            "responses": {"200": ok("The bot's messages.", "RasaMessages"), **errors(400, 413, 422)}}},
+            "responses": {"200": ok("The bot's messages.", "RasaMessages"), **errors(400, 408, 413, 422)}}},
         "/webhooks/rest/": {"get": {"summary": "Rasa REST channel status",
                                     "responses": {"200": ok("The channel is up.", "RasaStatus")}}},
         "/": {"get": {"summary": "A demo page with the chat widget",

@@ -46,6 +46,9 @@ class Settings:
     """Web pages (`https://help.example.com`) whose scripts may call the service (CORS); comma-separated in the environment."""
     max_body_bytes: int = 16_384
     """An HTTP request body larger than this is refused before it is parsed."""
+    body_timeout_seconds: float = 10.0
+    """An HTTP request body still incomplete after this long is refused (408): a stalled client
+    cannot hold a request open for ever."""
     max_sessions: int = 100_000
     """Conversations the service keeps at once; when full, the least recently used is forgotten."""
     session_idle_seconds: float = 1800.0

@@ -53,6 +53,15 @@ def status_line(connection: socket.socket) -> bytes:
 
 # --- bounded request body ---------------------------------------------------------------------
 
+def test_a_body_that_stalls_gets_a_408_after_the_body_timeout(bot):
+    import dataclasses
+
+    settings = dataclasses.replace(bot.settings, body_timeout_seconds=0.3)
+    with LiveServer(create_app(bot, settings), log_level="critical") as server, server.connect() as connection:
+        connection.sendall(HEAD.format(length=200).encode() + b'{"message": "what ski')
+        assert status_line(connection) == b"HTTP/1.1 408 Request Timeout"
+
+
 def test_a_declared_oversized_body_is_refused_before_it_is_sent(live):
     """10 MB announced and never sent: the 413 comes at once, so the server read none of it."""
     with live[0].connect() as connection:
