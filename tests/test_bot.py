@@ -111,3 +111,10 @@ def test_a_place_past_the_end_of_a_list_is_said_plainly(bot):
 
 def test_terminal_control_sequences_are_not_part_of_a_question(bot):
     assert bot.ask("\x1b]0;title\x07\x1b[2Jwhat skills do I need?").intent == "list_skills"
+
+
+def test_every_suggestion_in_the_data_stands_on_its_own(bot):
+    suggestions = {s for intent in bot.intents.values() for s in intent.suggestions}
+    suggestions |= {item.ask for item in bot.knowledge.items.values()}
+    unanswered = [s for s in sorted(suggestions) if bot.ask(s).fallback]
+    assert not unanswered
