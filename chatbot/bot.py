@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -82,9 +82,9 @@ class Chatbot:
             return self._follow_up(best, reading, conversation)
         best = _prefer_specific(best, candidates)
         rival = next((c for c in candidates[1:] if _differs(best, c)), None)
-        if (rival is not None and best.score - rival.score < self.settings.clarify_margin
-                and self._confusable(best, rival, reading)):
-            return self._clarify(best, rival, conversation)
+        choice = self._ambiguity(best, rival, reading)
+        if choice is not None:
+            return self._clarify(*choice, conversation)
         context = _implied_context(reading, best)
         return self._answer(best, reading, conversation, context=context)
 
@@ -186,15 +186,30 @@ class Chatbot:
                 return intent
         raise LookupError(item.id)  # validation guarantees every item is reachable
 
-    def _confusable(self, a: Candidate, b: Candidate, reading: Reading) -> bool:
-        """Two close candidates worth asking about: one phrase of the question names both items
-        (it is ambiguous), and neither item points to the other (a skill and the related
-        article about it are one subject, not a choice)."""
-        if not (a.items and b.items):
-            return False
-        first, second = self.knowledge.item(a.items[0]), self.knowledge.item(b.items[0])
-        same_phrase = any(first.id in m.items and second.id in m.items for m in reading.mentions)
-        return same_phrase and second.id not in first.see_also and first.id not in second.see_also
+    def _ambiguity(self, best: Candidate, rival: Candidate | None,
+                   reading: Reading) -> tuple[Candidate, Candidate] | None:
+        """The two readings to ask about, when the one phrase that names something in the question
+        could mean two things: two items of one kind ("testing": of equipment, or quality
+        control?), or two of different kinds that score too close to call. Not when one merely
+        supports the other (a skill and the related article about it are one subject)."""
+        naming = [m for m in reading.mentions if m.items]
+        if not best.items or len(naming) != 1:
+            return None  # nothing named, or other words of the question already say which
+        phrase = naming[0]
+        named = [i for i in phrase.items if i in best.items]
+        if len(named) > 1:
+            return replace(best, items=(named[0],)), replace(best, items=(named[1],))
+        if rival is None or not rival.items or best.score - rival.score >= self.settings.clarify_margin:
+            return None
+        first, second = self.knowledge.item(best.items[0]), self.knowledge.item(rival.items[0])
+        both = first.id in phrase.items and second.id in phrase.items
+        return (best, rival) if both and not self._supports(first, second) else None
+
+    def _supports(self, a: Item, b: Item) -> bool:
+        """True when one item only backs the other up: linked by see_also, and one of them is not
+        part of a list people choose from (a related article, a fact about the role)."""
+        linked = b.id in a.see_also or a.id in b.see_also
+        return linked and not (a.category in self.walkable and b.category in self.walkable)
 
     def _clarify(self, best: Candidate, rival: Candidate, conversation: Conversation) -> Reply:
         conversation.pending = (best, rival)

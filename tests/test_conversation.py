@@ -118,3 +118,19 @@ def test_an_unanswered_clarifying_question_does_not_stick(data_copy):
     bot.ask("shop floor numbers", conversation)
     assert bot.ask("what are the duties", conversation).intent == "list_duties"
     assert bot.ask("first", conversation).item == "duty.testing-equipment"
+
+
+def test_a_word_that_names_two_duties_gets_a_clarifying_question(chat):
+    reply = chat("testing")
+    assert reply.intent == "clarify"
+    assert reply.options == ('the duty "Testing equipment"', 'the duty "Quality control testing"')
+    assert chat("the second").item == "duty.quality-control"
+
+
+def test_other_words_of_the_question_settle_an_ambiguous_one(chat):
+    assert chat("do they do qc testing").item == "duty.quality-control"
+    assert chat("what does testing equipment involve").item == "duty.testing-equipment"
+
+
+def test_a_skill_and_its_related_article_are_not_a_choice(chat):
+    assert chat("teamwork").item == "skill.teamwork"
