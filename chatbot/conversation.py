@@ -22,6 +22,7 @@ class Conversation:
     pending: tuple[Candidate, ...] = ()
     """The options of a clarifying question, until the next turn answers it."""
     turns: int = 0
+    """Questions asked so far in this conversation."""
 
     def reset(self) -> None:
         """Forget everything: the next question starts fresh."""
