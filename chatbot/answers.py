@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .intents import Gap, Intent, Vocabulary
+from .intents import Gap, Intent
 from .knowledge import Item, KnowledgeBase
 from .reply import Source
 

@@ -163,7 +163,8 @@ def _load_vocabulary(path: Path, knowledge: KnowledgeBase, max_file_bytes: int) 
                                      line=line_of(data["gaps"], index))
         for ref in entry["see_instead"]:
             if ref not in knowledge.items and ref not in knowledge.categories:
-                raise DataError(f"unknown knowledge item or category {ref!r}", path=name, line=line_of(entry, "see_instead"),
+                raise DataError(f"unknown knowledge item or category {ref!r}", path=name,
+                                line=line_of(entry, "see_instead"),
                                 field=f"gaps[{index}].see_instead")
         gaps[entry["id"]] = Gap(entry["id"], entry["subject"], tuple(entry["synonyms"]), tuple(entry["see_instead"]))
     return Vocabulary(concepts, gaps)

@@ -88,7 +88,7 @@ class IntentMatcher:
         marked: list[tuple[Intent, str, str]] = []  # intent, example as written, placeholders marked
         for intent in intents.values():
             for example in intent.examples:
-                text = PLACEHOLDER.sub(lambda m: _mark(m.group(1), intent, concept_tokens), example)
+                text = _marked(example, intent, concept_tokens)
                 lexicon.vocabulary.update(w for w in words(text) if w not in (SLOT_MARK, GAP_MARK))
                 marked.append((intent, example, text))
         lexicon.freeze()
@@ -226,6 +226,11 @@ def _piece_weight(text: str, pieces: list[str], number: int) -> float:
     if number == len(pieces) - 1 and text.rstrip().endswith("?"):
         return 1.0  # the last clause of a message that ends by asking
     return STATEMENT
+
+
+def _marked(example: str, intent: Intent, concept_tokens: dict[str, str]) -> str:
+    """An example with each `{placeholder}` replaced by what it stands for."""
+    return PLACEHOLDER.sub(lambda m: _mark(m.group(1), intent, concept_tokens), example)
 
 
 def _mark(name: str, intent: Intent, concept_tokens: dict[str, str]) -> str:

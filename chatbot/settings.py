@@ -43,7 +43,8 @@ class Settings:
     """Where `chatbot serve` listens: this machine only, unless you choose to expose it."""
     port: int = 8000
     allowed_origins: tuple[str, ...] = ()
-    """Web pages (`https://help.example.com`) whose scripts may call the service (CORS); comma-separated in the environment."""
+    """Web pages (`https://help.example.com`) whose scripts may call the service (CORS);
+    comma-separated in the environment."""
     max_body_bytes: int = 16_384
     """An HTTP request body larger than this is refused before it is parsed."""
     body_timeout_seconds: float = 10.0

@@ -88,7 +88,7 @@ def test_slow_clients_do_not_hold_up_others(live, http):
     server = live[0]
     stalled = []
     try:
-        for n in range(20):
+        for _ in range(20):
             stalled.append(server.connect())
             half_header = server.connect()
             half_header.sendall(b"POST /v1/chat HTTP/1.1\r\nHost: test\r\nContent-Ty")
