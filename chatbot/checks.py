@@ -158,7 +158,15 @@ def shared_phrases(bot: Chatbot, places: "_Places") -> list[Problem]:
     for gap in bot.vocabulary.gaps.values():
         expect(gap.synonyms, places.gap(gap.id), f"gap {gap.id}",
                lambda r, g=gap.id: _names(r, lambda m: m.gap == g))
+    listed = {intent.category for intent in bot.intents.values() if intent.answer == "list"}
     for category in kb.categories.values():
+        if category.name not in listed:
+            if category.synonyms:
+                file, line, field = places.category(category.name)
+                problems.append(Problem(file, line, field, (
+                    f"no intent lists category {category.name}, so its synonyms are never read: "
+                    "drop them, or add an intent with `answer: list` for it")))
+            continue
         word = "_".join(normalize(category.name))
         expect((category.name, *category.synonyms), places.category(category.name), f"category {category.name}",
                lambda r, w=word: r.masked == (w,))

@@ -17,7 +17,7 @@ CATEGORY_FIELDS = [
     schema.Field("category", schema.TEXT),
     schema.Field("title", schema.TEXT),
     schema.Field("ordered", schema.BOOL),
-    schema.Field("synonyms", schema.TEXT_LIST),
+    schema.Field("synonyms", schema.TEXT_LIST, required=False),
     schema.Field("noun", schema.TEXT),
     schema.Field("ask", schema.TEXT),
     schema.Field("intro", schema.TEXT),
@@ -64,6 +64,7 @@ class Category:
     """What one item is called: "step", "skill"."""
     ordered: bool
     synonyms: tuple[str, ...]
+    """Words for the whole list ("abilities" for skills), read when an intent lists the category."""
     intro: str
     section: str
     items: tuple[Item, ...]
@@ -145,7 +146,7 @@ def _load_category(path: Path, max_file_bytes: int) -> Category:
         title=data["title"].strip(),
         noun=data["noun"].strip(),
         ordered=data["ordered"],
-        synonyms=tuple(s.strip() for s in data["synonyms"]),
+        synonyms=tuple(s.strip() for s in data.get("synonyms", ())),
         intro=_clean(data["intro"]),
         section=data["section"].strip(),
         items=tuple(items),

@@ -83,7 +83,8 @@ class IntentMatcher:
     @classmethod
     def build(cls, knowledge: KnowledgeBase, intents: dict[str, Intent], vocabulary: Vocabulary) -> "IntentMatcher":
         """Build the lexicon, mask the examples and weigh every word."""
-        lexicon = build_lexicon(knowledge, vocabulary)
+        listed = {i.category for i in intents.values() if i.answer == "list" and i.category}
+        lexicon = build_lexicon(knowledge, vocabulary, listed)
         concept_tokens = {name: "_".join(normalize(name)) for name in vocabulary.concepts}
         marked: list[tuple[Intent, str, str]] = []  # intent, example as written, placeholders marked
         for intent in intents.values():
@@ -245,14 +246,16 @@ def _mark(name: str, intent: Intent, concept_tokens: dict[str, str]) -> str:
                     path=intent.source, field=f"{intent.name}.examples")
 
 
-def build_lexicon(knowledge: KnowledgeBase, vocabulary: Vocabulary) -> Lexicon:
+def build_lexicon(knowledge: KnowledgeBase, vocabulary: Vocabulary, listed: set[str]) -> Lexicon:
     """Every phrase the bot recognises: concepts first (they canonicalise words), then item
-    synonyms, gaps and category words."""
+    synonyms, gaps and the words for the lists people ask for (`listed`: "skills", "duties";
+    a word like "role" is too common in questions about anything to name its category)."""
     lexicon = Lexicon()
-    # A phrase that names an item, a gap or a category is never swallowed by a concept.
+    lists = [c for c in knowledge.categories.values() if c.name in listed]
+    # A phrase that names an item, a gap or a list is never swallowed by a concept.
     phrases = [p for c in knowledge.categories.values() for i in c.items for p in i.synonyms]
     phrases += [p for g in vocabulary.gaps.values() for p in g.synonyms]
-    phrases += [p for c in knowledge.categories.values() for p in (c.name, *c.synonyms)]
+    phrases += [p for c in lists for p in (c.name, *c.synonyms)]
     entity_phrases = {lexicon.key(p) for p in phrases}
     for concept, synonyms in vocabulary.concepts.items():
         word = "_".join(normalize(concept))
@@ -269,7 +272,7 @@ def build_lexicon(knowledge: KnowledgeBase, vocabulary: Vocabulary) -> Lexicon:
     for gap in vocabulary.gaps.values():
         for phrase in gap.synonyms:
             lexicon.add(phrase, Mention(0, 0, GAP, gap=gap.id))
-    for category in knowledge.categories.values():
+    for category in lists:
         word = "_".join(normalize(category.name))
         for phrase in (category.name, *category.synonyms):
             lexicon.add(phrase, Mention(0, 0, word))

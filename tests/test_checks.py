@@ -134,7 +134,6 @@ EXTRAS = """\
 category: extras
 title: Extras
 ordered: false
-synonyms: [extras]
 noun: extra
 ask: "Tell me about {title}"
 intro: Extras.
@@ -208,3 +207,10 @@ def test_a_phrase_longer_than_the_lexicon_reads_is_never_used(data: Path) -> Non
 def test_the_report_counts_the_problems() -> None:
     text = report([Problem("a.yaml", 3, "x", "one"), Problem("b.yaml", 0, "", "two")])
     assert text.splitlines() == ["a.yaml:3: x: one", "b.yaml: two", "", "2 problems found."]
+
+
+def test_synonyms_of_a_category_no_intent_lists_are_reported(data: Path) -> None:
+    path = data / "knowledge" / "extras.yaml"
+    path.write_text(EXTRAS.replace("noun: extra", "synonyms: [extras]\nnoun: extra"), encoding="utf-8")
+    found = [p for p in problems(data) if "never read" in p.message]
+    assert len(found) == 1 and "no intent lists category extras" in found[0].message
