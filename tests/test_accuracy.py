@@ -53,7 +53,7 @@ def test_the_test_questions_are_not_the_intent_examples(bot):
     assert len(same) / len(longer) < 0.1, same  # about 7% today: "where do they work", "what are the steps"
 
 
-@pytest.mark.parametrize("name", ["set1.yaml", "set2.yaml", "set3.yaml", "set4.yaml", "set5.yaml"])
+@pytest.mark.parametrize("name", [f"set{n}.yaml" for n in range(1, 8)])
 def test_the_more_sets_by_other_writers_stay_understood(bot, name):
     report = evaluate(bot, load_cases(DATA / "more" / name))
     assert report.accuracy >= 0.9, describe([o for o in report.in_scope if not o.correct])
