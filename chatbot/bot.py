@@ -80,7 +80,7 @@ class Chatbot:
             return self._unsure(candidates, best)
         if best.intent.answer == "followup":
             return self._follow_up(best, reading, conversation)
-        best = _prefer_specific(best, candidates)
+        best = _prefer_specific(best, candidates, self.settings.threshold)
         rival = next((c for c in candidates[1:] if _differs(best, c)), None)
         choice = self._ambiguity(best, rival, reading)
         if choice is not None:
@@ -255,13 +255,14 @@ def _reply(answer: Answer, intent: str, confidence: float, *, fallback: bool, co
                  answer.suggestions, answer.sources, context, body=answer.body)
 
 
-def _prefer_specific(best: Candidate, candidates: list[Candidate]) -> Candidate:
+def _prefer_specific(best: Candidate, candidates: list[Candidate], threshold: float) -> Candidate:
     """A question that names one item of a list ("I'm a perfectionist, is that good for this
     job?") is about that item, even when it reads a little more like a request for the list."""
     if best.intent.answer != "list":
         return best
     for candidate in candidates:
-        if candidate.intent.slot == best.intent.category and best.score - candidate.score <= SPECIFIC_MARGIN:
+        if (candidate.intent.slot == best.intent.category and candidate.score >= threshold
+                and best.score - candidate.score <= SPECIFIC_MARGIN):
             return candidate
     return best
 
