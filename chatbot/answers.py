@@ -13,6 +13,8 @@ from .knowledge import Item, KnowledgeBase
 from .reply import Source
 
 MAX_SUGGESTIONS = 3
+STARTERS = ("How do I become a production technician?", "What are their duties?", "What skills do I need?")
+"""Where to begin when the bot has nothing better to suggest."""
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,7 @@ def not_covered(kb: KnowledgeBase, intent: Intent, gap: Gap | None) -> Answer:
     """An honest 'the guide does not cover this', pointing at what it does cover."""
     subject = gap.subject if gap else "that"
     body = (intent.text or "").replace("{subject}", subject)
-    suggestions = [_ask_for(kb, ref) for ref in gap.see_instead] if gap else []
+    suggestions = [ask_for(kb, ref) for ref in gap.see_instead] if gap else []
     suggestions.extend(intent.suggestions)
     return Answer(body + " " + _what_it_covers(), _unique(suggestions))
 
@@ -110,9 +112,9 @@ def out_of_scope(intent: Intent) -> Answer:
     return Answer(f"{intent.text} {_what_it_covers()}", _unique(list(intent.suggestions)))
 
 
-def unsure(kb: KnowledgeBase, guesses: list[str]) -> Answer:
+def unsure(guesses: list[str]) -> Answer:
     """Too unsure to answer: say so and offer the closest things the bot does know."""
-    suggestions = guesses + ["How do I become a production technician?", "What skills do I need?"]
+    suggestions = guesses + [STARTERS[0], STARTERS[2]]
     body = "I'm not sure I understood that. " + _what_it_covers()
     return Answer(body, _unique(suggestions))
 
@@ -142,15 +144,14 @@ def no_such_place(kb: KnowledgeBase, category: str, place: int) -> Answer:
     return Answer(body, (list_question(category), items[-1].ask))
 
 
-def no_context(kb: KnowledgeBase) -> Answer:
+def no_context() -> Answer:
     """A follow-up with nothing to follow: offer places to start."""
     body = "I'm happy to go on, but we haven't started on a topic yet. " + _what_it_covers()
-    suggestions = ["How do I become a production technician?", "What are their duties?", "What skills do I need?"]
-    return Answer(body, tuple(suggestions))
+    return Answer(body, STARTERS)
 
 
-def _ask_for(kb: KnowledgeBase, ref: str) -> str:
-    """A question for an item id or a whole category."""
+def ask_for(kb: KnowledgeBase, ref: str) -> str:
+    """A question that asks for an item (by id) or a whole list (by category name)."""
     if ref in kb.items:
         return kb.item(ref).ask
     return list_question(ref)

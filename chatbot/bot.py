@@ -37,9 +37,13 @@ class Chatbot:
     settings: Settings
     walkable: frozenset[str] = field(init=False)
     """Categories people walk with "next" and pick from by number: those with a list intent."""
+    first_list: str = field(init=False)
+    """The list a bare "the third one" reads before any list was shown: the first ordered one."""
 
     def __post_init__(self) -> None:
         self.walkable = frozenset(i.category for i in self.intents.values() if i.answer == "list" and i.category)
+        ordered = [c.name for c in self.knowledge.categories.values() if c.ordered]
+        self.first_list = ordered[0] if ordered else next(iter(self.knowledge.categories))
 
     @classmethod
     def load(cls, knowledge_dir: str | Path | None = None, intents_dir: str | Path | None = None,
@@ -108,10 +112,7 @@ class Chatbot:
     def list_in_view(self, conversation: Conversation) -> str:
         """Where a bare "the third one" looks: the last list shown, else the current item's, else
         the first ordered list (the steps)."""
-        if conversation.listed:
-            return conversation.listed
-        ordered = [c.name for c in self.knowledge.categories.values() if c.ordered]
-        return ordered[0] if ordered else next(iter(self.knowledge.categories))
+        return conversation.listed or self.first_list
 
     def _answer(self, candidate: Candidate, reading: Reading, conversation: Conversation, *,
                 context: str | None = None, detail: str | None = None) -> Reply:
@@ -147,11 +148,11 @@ class Chatbot:
             first = kb.categories[named].items[0]
             return self._explain(first, candidate, conversation, f"first of the {named}")
         if conversation.item is None:
-            return _reply(answers.no_context(kb), "no_context", candidate.score, fallback=True)
+            return _reply(answers.no_context(), "no_context", candidate.score, fallback=True)
         current = kb.item(conversation.item)
         if action in ("next", "previous") and current.category not in self.walkable:
             if conversation.listed is None:
-                return _reply(answers.no_context(kb), "no_context", candidate.score, fallback=True)
+                return _reply(answers.no_context(), "no_context", candidate.score, fallback=True)
             first = kb.categories[conversation.listed].items[0]
             return self._explain(first, candidate, conversation, f"first of the {conversation.listed}")
         if action in ("next", "previous"):
@@ -231,17 +232,15 @@ class Chatbot:
 
     def _unsure(self, candidates: list[Candidate], best: Candidate | None) -> Reply:
         guesses = [self._question_for(c) for c in candidates[:3] if c.intent.answer in ANSWERING]
-        answer = answers.unsure(self.knowledge, [g for g in guesses if g])
+        answer = answers.unsure([g for g in guesses if g])
         return _reply(answer, "fallback", best.score if best else 0.0, fallback=True)
 
     def _question_for(self, candidate: Candidate) -> str | None:
         """A question that would get this candidate's answer, to offer as a suggestion."""
-        item_id = candidate.items[0] if candidate.items else candidate.intent.item
-        if item_id:
-            return self.knowledge.item(item_id).ask
-        if candidate.intent.answer == "list":
-            return answers.list_question(candidate.intent.category or "")
-        return None
+        ref = candidate.items[0] if candidate.items else candidate.intent.item
+        if ref is None and candidate.intent.answer == "list":
+            ref = candidate.intent.category
+        return answers.ask_for(self.knowledge, ref) if ref else None
 
 
 def printable(text: str) -> str:

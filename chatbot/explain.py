@@ -65,8 +65,8 @@ class Explanation:
     clarify_margin: float
     decision: str
     reply: Reply
-    clause: str | None = None
-    """The last clause of a long question, which is scored as well."""
+    pieces: tuple[str, ...] = ()
+    """Sentences and the last clause of a longer message, each scored on its own as well."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values."""
@@ -75,7 +75,7 @@ class Explanation:
             "tokens": list(self.tokens),
             "corrections": [{"from": a, "to": b} for a, b in self.corrections],
             "masked": list(self.masked),
-            "clause": self.clause,
+            "pieces": list(self.pieces),
             "slots": [slot.to_dict() for slot in self.slots],
             "candidates": [candidate.to_dict() for candidate in self.candidates],
             "threshold": self.threshold,
@@ -89,8 +89,7 @@ class Explanation:
         lines = [f"question:   {self.question}", f"tokens:     {' '.join(self.tokens) or '(none)'}"]
         if self.corrections:
             lines.append("corrected:  " + ", ".join(f"{a} -> {b}" for a, b in self.corrections))
-        if self.clause:
-            lines.append(f"also scored the last clause: {self.clause}")
+        lines.extend(f"also scored: {piece}" for piece in self.pieces)
         lines.append(f"masked:     {' '.join(self.masked) or '(none)'}")
         lines.append("found:" + ("      (nothing)" if not self.slots else ""))
         for slot in self.slots:
@@ -127,7 +126,7 @@ def explain(bot: Chatbot, text: str, conversation: Conversation | None = None) -
         clarify_margin=settings.clarify_margin,
         decision=_decision(scored, reply, settings.threshold, settings.clarify_margin),
         reply=reply,
-        clause=parts[-1] if len(parts) > 1 else None,
+        pieces=tuple(parts[1:]),
     )
 
 
@@ -157,9 +156,8 @@ def _decision(candidates: tuple[Scored, ...], reply: Reply, threshold: float, ma
         return f"best score {best.score:.3f} is below the threshold {threshold:.2f}: fallback with suggestions"
     above = f"best score {best.score:.3f} >= threshold {threshold:.2f}"
     if reply.intent == "clarify":
-        rival = candidates[1].score if len(candidates) > 1 else 0.0
-        return (f"{above}, but the runner-up ({rival:.3f}) is within the clarifying margin of {margin:.2f} "
-                f"and would answer differently: the bot asks which was meant")
+        return (f"{above}, but the question could mean {' or '.join(reply.options)} (within the clarifying "
+                f"margin of {margin:.2f}, or one phrase naming both): the bot asks which was meant")
     if reply.context:
         return f"{above}: {best.intent}, read in context ({reply.context}), answered as {reply.intent}"
     if reply.intent != best.intent:

@@ -133,8 +133,8 @@ class IntentMatcher:
         return self.lexicon.read(text, default_category=default_category)
 
     def match(self, text: str, *, default_category: str = "steps", limit: int = 5) -> tuple[Reading, list[Candidate]]:
-        """Read a question and rank the intents for it; a long question is also scored by its
-        last clause, and each intent keeps its better score."""
+        """Read a question and rank the intents for it; a longer message is also scored sentence
+        by sentence (see `normalize.focus`), and each intent keeps its best score."""
         pieces = focus(text) or [text]
         readings = [self.read(piece, default_category=default_category) for piece in pieces]
         best: dict[str, Candidate] = {}
