@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from chatbot import Chatbot  # noqa: E402
-from chatbot.evaluation import load_cases, load_dialogues  # noqa: E402
 from chatbot.settings import Settings  # noqa: E402
+from chatbot.tools.evaluation import load_cases, load_dialogues  # noqa: E402
 
 GNU_TIME = "/usr/bin/time" if Path("/usr/bin/time").exists() else None
 QUESTIONS = ROOT / "tests" / "data" / "questions.yaml"
@@ -175,7 +175,7 @@ def command() -> list[str]:
     script = Path(sys.executable).with_name("chatbot")
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-c", "import sys; from chatbot.cli import main; sys.exit(main())"]
+    return [sys.executable, "-c", "import sys; from chatbot.shells.cli import main; sys.exit(main())"]
 
 
 def run(args: list[str]) -> tuple[float, float]:

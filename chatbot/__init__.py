@@ -1,4 +1,4 @@
-"""career-chatbot: answers questions about becoming a production technician, from one guide.
+"""career-chatbot: a rule-based chatbot that answers questions from one career guide.
 
     >>> from chatbot import Chatbot
     >>> bot = Chatbot.load()
@@ -6,10 +6,18 @@
     'list_skills'
 """
 
-from .bot import Chatbot
-from .conversation import Conversation
-from .errors import ChatbotError, DataError, InputError
-from .reply import Reply, Source
-from .settings import Settings
+from importlib import metadata
 
-__all__ = ["Chatbot", "ChatbotError", "Conversation", "DataError", "InputError", "Reply", "Settings", "Source"]
+from .dialogue.bot import Chatbot
+from .dialogue.conversation import Conversation
+from .dialogue.reply import Reply, Source, Trace
+from .errors import ChatbotError, DataError, InputError
+from .settings import Settings, Tuning
+
+try:
+    __version__ = metadata.version("career-chatbot")
+except metadata.PackageNotFoundError:  # running from a checkout that was never installed
+    __version__ = "0.0.0"
+
+__all__ = ["Chatbot", "ChatbotError", "Conversation", "DataError", "InputError", "Reply", "Settings", "Source",
+           "Trace", "Tuning", "__version__"]

@@ -1,15 +1,23 @@
-"""Where the data lives and the limits the bot works within, in one place.
+"""Where the data lives, the limits the bot works within, and every number that tunes its matching.
 
+`Settings` holds paths and limits, `Tuning` the weights and margins of understanding and deciding.
 Every value can be overridden by a keyword argument, a command-line flag or an environment
-variable (`CHATBOT_<NAME>`), so nothing configurable is scattered through the code.
+variable (`CHATBOT_<NAME>`, tuning values included: `CHATBOT_THRESHOLD=0.5`), so nothing
+configurable is scattered through the code.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import types
+import typing
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from .errors import InputError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BUNDLED_DATA = PACKAGE_DIR / "data"
@@ -22,23 +30,62 @@ def _bundled(name: str) -> Path:
 
 
 @dataclass(frozen=True)
-class Settings:
-    """Paths and limits. Confidence thresholds are in [0, 1]."""
+class Tuning:
+    """The numbers behind understanding and deciding, in one place so that `chatbot eval --set`
+    can try another value of any of them. Scores and confidences are in [0, 1]."""
 
-    knowledge_dir: Path = dataclasses.field(default_factory=lambda: _bundled("knowledge"))
-    intents_dir: Path = dataclasses.field(default_factory=lambda: _bundled("intents"))
     threshold: float = 0.45
     """Below this confidence the reply is a fallback with suggestions."""
     unsure_below: float = 0.6
-    """Answers below this confidence are logged as unsure (when the unanswered log is on)."""
+    """Answers below this confidence count as unsure (the unanswered log records them)."""
     clarify_margin: float = 0.12
-    """Two candidates closer than this (in confidence) are too close to call: ask which."""
+    """Two readings of one phrase closer than this are too close to call: the bot asks which."""
+    specific_margin: float = 0.2
+    """How far an answer about a named item may trail the list of its kind and still be preferred."""
+    stop_weight: float = 0.3
+    """How much a function word ("the", "do", "you") counts, relative to its IDF weight."""
+    gap_weight: float = 2.0
+    """How much a named gap (pay, hours...) counts: it is nearly always the point of the question."""
+    idf_floor: float = 0.1
+    """Added to every IDF weight, so a word found in every intent still counts a little."""
+    common_share: float = 0.05
+    """A word in more than this share of the examples is too common to look examples up by..."""
+    common_floor: int = 40
+    """...when it is also in more than this many examples."""
+    aside: float = 0.9
+    """Score factor for small talk or a follow-up read in a message that says more than that."""
+    statement: float = 0.85
+    """Score factor for a sentence that is not a question, in a message that asks one."""
+    alternative_reading: float = 0.9
+    """Score factor for the second reading of a phrase that names items of two categories."""
+    max_sentences: int = 4
+    """How many sentences of a long message are scored on their own as well as the whole."""
+    typo_edits_short: int = 1
+    """Edits (a swap counts as one) a misspelt word of fewer than 8 letters may be from a known word."""
+    typo_edits_long: int = 2
+    """Edits a misspelt word of 8 letters or more may be from a known word."""
+
+    def replace(self, **changes: object) -> Tuning:
+        """A copy with some values changed, each converted to its field's type; an unknown name
+        or a value that is not a number is an InputError."""
+        converted: dict[str, Any] = {name: _convert(Tuning, name, value) for name, value in changes.items()}
+        return dataclasses.replace(self, **converted)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Paths and limits, and the `Tuning` of the matcher."""
+
+    knowledge_dir: Path = dataclasses.field(default_factory=lambda: _bundled("knowledge"))
+    intents_dir: Path = dataclasses.field(default_factory=lambda: _bundled("intents"))
     max_question_chars: int = 1000
     """Only this much of a question is read; the rest cannot change the answer."""
     max_file_bytes: int = 2_000_000
     """A data file larger than this is refused rather than parsed."""
     unanswered_log: Path | None = None
-    """If set, fallbacks and unsure answers are appended here as JSON lines."""
+    """If set, the shells append fallbacks and unsure answers here as JSON lines."""
+    history_file: Path | None = None
+    """Where the terminal chat keeps questions between runs (default: the user's state folder)."""
     host: str = "127.0.0.1"
     """Where `chatbot serve` listens: this machine only, unless you choose to expose it."""
     port: int = 8000
@@ -54,37 +101,77 @@ class Settings:
     """Conversations the service keeps at once; when full, the least recently used is forgotten."""
     session_idle_seconds: float = 1800.0
     """A conversation unused for this long is forgotten."""
+    tuning: Tuning = Tuning()
+    """The matcher's weights and margins (each also read from `CHATBOT_<NAME>`)."""
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> "Settings":
-        """Defaults, then `CHATBOT_*` environment variables, then explicit keyword overrides."""
+    def from_env(cls, environ: Mapping[str, str] | None = None, /, **overrides: object) -> Settings:
+        """Defaults, then `CHATBOT_*` environment variables, then explicit keyword overrides
+        (None means "not given"). Tuning values may be given by name too (`threshold=0.5`)."""
         environ = os.environ if environ is None else environ
+        given = {k: v for k, v in overrides.items() if v is not None}
+        tuning_names = {f.name for f in dataclasses.fields(Tuning)}
         values: dict[str, object] = {}
-        for field in dataclasses.fields(cls):
-            raw = environ.get("CHATBOT_" + field.name.upper())
-            if raw:
-                values[field.name] = _convert(field.name, raw)
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        for key in ("knowledge_dir", "intents_dir", "unanswered_log"):
-            if isinstance(values.get(key), str):
-                values[key] = Path(values[key])  # type: ignore[arg-type]
-        return cls(**values)  # type: ignore[arg-type]
+        tuning: dict[str, object] = {}
+        for owner, target in ((cls, values), (Tuning, tuning)):
+            for field in dataclasses.fields(owner):
+                raw = environ.get("CHATBOT_" + field.name.upper())
+                if raw and field.name != "tuning":
+                    target[field.name] = _convert(owner, field.name, raw, env=True)
+        for name, value in given.items():
+            if name in tuning_names:
+                tuning[name] = _convert(Tuning, name, value)
+            elif name == "tuning" and isinstance(value, Tuning):
+                values[name] = value
+            else:
+                values[name] = _convert(cls, name, value)
+        base = values.pop("tuning", Tuning())
+        assert isinstance(base, Tuning)
+        return cls(**values, tuning=base.replace(**tuning))  # type: ignore[arg-type]
+
+    def replace(self, **changes: object) -> Settings:
+        """A copy with some values changed (tuning values by name, as in `from_env`)."""
+        return Settings.from_env({}, **{**_current(self), **changes})
 
 
-def _convert(name: str, raw: str) -> object:
-    """Turn an environment string into the field's type."""
-    from .errors import InputError
+def _current(settings: Settings) -> dict[str, object]:
+    values: dict[str, object] = {f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)}
+    return values
 
-    kind = {f.name: f.type for f in dataclasses.fields(Settings)}[name]
-    try:
-        if kind == "float":
-            return float(raw)
-        if kind == "int":
-            return int(raw)
-    except ValueError:
-        raise InputError(f"CHATBOT_{name.upper()}={raw!r} is not a number") from None
-    if kind == "str":
-        return raw
-    if kind == "tuple[str, ...]":
-        return tuple(part.strip() for part in raw.split(",") if part.strip())
-    return Path(raw)
+
+def _convert(owner: type, name: str, raw: object, *, env: bool = False) -> object:
+    """`raw` (a string from the environment, or a value given in code) as the field's type."""
+    hints = typing.get_type_hints(owner)
+    if name not in hints:
+        known = ", ".join(f.name for f in dataclasses.fields(owner))
+        raise InputError(f"unknown setting {name!r}; the settings are: {known}")
+    kind = hints[name]
+    label = f"CHATBOT_{name.upper()}={raw!r}" if env else f"{name}={raw!r}"
+    args = [a for a in typing.get_args(kind) if a is not type(None)]
+    if isinstance(kind, types.UnionType) or typing.get_origin(kind) is typing.Union:
+        kind = args[0]
+    if raw is None:
+        return None
+    if kind in (int, float):
+        if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
+            raise InputError(f"{label} is not a number")
+        try:
+            number = float(raw) if kind is float else int(raw)
+        except ValueError:
+            raise InputError(f"{label} is not {'a whole number' if kind is int else 'a number'}") from None
+        if number < 0 or number != number:
+            raise InputError(f"{label} must not be negative")
+        return number
+    if kind is Path:
+        return Path(raw) if isinstance(raw, (str, os.PathLike)) else raw
+    if typing.get_origin(kind) is tuple:
+        if isinstance(raw, str):
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
+        return tuple(raw)  # type: ignore[arg-type]
+    return raw
+
+
+def tuning_names() -> list[str]:
+    """The names of the tuning values, for help texts and `chatbot eval --set`."""
+    return [f.name for f in dataclasses.fields(Tuning)]
+

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.evaluation import evaluate, evaluate_dialogues, load_cases, load_dialogues
+from chatbot.tools.evaluation import evaluate, evaluate_dialogues, load_cases, load_dialogues
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -43,9 +43,9 @@ def test_dialogues_are_followed_turn_by_turn(bot):
 
 def test_the_test_questions_are_not_the_intent_examples(bot):
     """Only short stock phrasings anyone would write ("tell me more", "who are you") may coincide."""
-    from chatbot.normalize import normalize
+    from chatbot.understanding.text import normalize
 
-    examples = {normalize(e) for intent in bot.intents.values() for e in intent.examples}
+    examples = {normalize(e) for intent in bot.content.intents.values() for e in intent.examples}
     questions = [c.question for c in load_cases(DATA / "questions.yaml")]
     questions += [t.question for _, turns in load_dialogues(DATA / "dialogues.yaml") for t in turns]
     longer = [q for q in questions if len(normalize(q)) >= 4]

@@ -114,7 +114,7 @@ def test_terminal_control_sequences_are_not_part_of_a_question(bot):
 
 
 def test_every_suggestion_in_the_data_stands_on_its_own(bot):
-    suggestions = {s for intent in bot.intents.values() for s in intent.suggestions}
-    suggestions |= {item.ask for item in bot.knowledge.items.values()}
+    suggestions = {s for intent in bot.content.intents.values() for s in intent.suggestions}
+    suggestions |= {item.ask for item in bot.content.items.values()}
     unanswered = [s for s in sorted(suggestions) if bot.ask(s).fallback]
     assert not unanswered

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from chatbot import Chatbot, DataError
-from chatbot.cli import main
+from chatbot.shells.cli import main
 
 BILLION_LAUGHS = "".join(
     f"l{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 9)}]\n" if n else 'l0: &l0 ["lol"]\n' for n in range(9)
@@ -59,7 +59,7 @@ BREAKS = [
     Break("wrong type (text for true/false)", "knowledge/steps.yaml", replace("ordered: true", "ordered: yes please"),
           "expected true or false", line_of("ordered: true")),
     Break("wrong type (text for a list)", "knowledge/duties.yaml", lambda t: t[: t.index("items:\n")] + "items: many\n",
-          "expected list", line_of("items:\n")),
+          "expected a list", line_of("items:\n")),
     Break("wrong type (number in a list of text)", "knowledge/skills.yaml",
           replace('synonyms: ["skills", "skill",', 'synonyms: ["skills", 42,'), "expected non-empty text",
           line_of('synonyms: ["skills", "skill",')),
@@ -152,7 +152,7 @@ def test_a_traceback_never_reaches_the_user(data, tmp_path):
     """The real console script, for the cases most likely to escape as a Python exception."""
     for case in (BREAKS[7], BREAKS[20], BREAKS[23]):  # long number, deep nesting, UTF-16
         break_file(data, case, tmp_path / "code-ran")
-    result = subprocess.run([sys.executable, "-m", "chatbot.cli", "ask", "--knowledge", str(data / "knowledge"),
+    result = subprocess.run([sys.executable, "-m", "chatbot", "ask", "--knowledge", str(data / "knowledge"),
                              "--intents", str(data / "intents"), "hello"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 1 and result.stdout == ""
     assert "Traceback" not in result.stderr and result.stderr.startswith("chatbot: error: ")

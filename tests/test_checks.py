@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.checks import Problem, check, report
-from chatbot.lexicon import MAX_PHRASE
-from chatbot.settings import Settings
+from chatbot.settings import Settings, Tuning
+from chatbot.tools.checks import Problem, check, report
+from chatbot.understanding.lexicon import MAX_PHRASE
 
 MINIMAL = Path(__file__).resolve().parent / "data" / "minimal"
 
@@ -23,7 +23,8 @@ def data(tmp_path: Path) -> Path:
 
 
 def settings(data: Path, *, clarify_margin: float = 0.12) -> Settings:
-    return Settings(knowledge_dir=data / "knowledge", intents_dir=data / "intents", clarify_margin=clarify_margin)
+    return Settings(knowledge_dir=data / "knowledge", intents_dir=data / "intents",
+                    tuning=Tuning(clarify_margin=clarify_margin))
 
 
 def problems(data: Path) -> list[Problem]:
@@ -135,6 +136,7 @@ category: extras
 title: Extras
 ordered: false
 noun: extra
+plural: extras
 ask: "Tell me about {title}"
 intro: Extras.
 section: Extras
@@ -148,19 +150,32 @@ items:
 """
 
 
-def test_an_unreachable_item_is_reported(data: Path) -> None:
+def add_extras(data: Path, text: str = EXTRAS) -> Path:
+    """A second category file, placed in the guide's order."""
     path = data / "knowledge" / "extras.yaml"
-    path.write_text(EXTRAS, encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
+    edit(data / "knowledge" / "guide.yaml", "order: [steps]", "order: [steps, extras]")
+    return path
+
+
+def test_an_unreachable_item_is_refused_at_load(data: Path) -> None:
+    path = add_extras(data)
     [problem] = problems(data)
-    assert (problem.file, problem.line) == (str(path), line_of(path, "synonyms: [tools"))
-    assert "no intent can reach item 'extra.tools'" in problem.message
+    assert (problem.file, problem.line) == (str(path), line_of(path, "- id: extra.tools"))
+    assert "item 'extra.tools' cannot be answered: no intent reaches it" in problem.message
+
+
+def test_a_category_the_guide_does_not_place_is_refused(data: Path) -> None:
+    (data / "knowledge" / "extras.yaml").write_text(EXTRAS, encoding="utf-8")
+    [problem] = problems(data)
+    assert problem.file.endswith("guide.yaml") and problem.field == "order"
+    assert "category 'extras' is not in the guide's order" in problem.message
 
 
 def test_an_item_only_answered_with_others_is_reported(data: Path) -> None:
-    path = data / "knowledge" / "extras.yaml"
-    path.write_text(EXTRAS, encoding="utf-8")
-    edit(data / "intents" / "main.yaml", "intents:\n", "intents:\n  - name: kit\n    answer: items\n"
-                                                      "    items: [extra.tools, step.study]\n    examples: [what kit do i need]\n")
+    add_extras(data)
+    kit = "  - name: kit\n    answer: items\n    items: [extra.tools, step.study]\n    examples: [what kit do i need]\n"
+    edit(data / "intents" / "main.yaml", "intents:\n", "intents:\n" + kit)
     [problem] = problems(data)
     assert "'extra.tools' is only answered together with others (intent 'kit')" in problem.message
 
@@ -210,7 +225,8 @@ def test_the_report_counts_the_problems() -> None:
 
 
 def test_synonyms_of_a_category_no_intent_lists_are_reported(data: Path) -> None:
-    path = data / "knowledge" / "extras.yaml"
-    path.write_text(EXTRAS.replace("noun: extra", "synonyms: [extras]\nnoun: extra"), encoding="utf-8")
+    add_extras(data, EXTRAS.replace("noun: extra", "synonyms: [extras]\nnoun: extra"))
+    edit(data / "intents" / "main.yaml", "intents:\n", "intents:\n  - name: extra\n    answer: item\n"
+                                                      "    slot: extras\n    examples: [\"what about {item}\"]\n")
     found = [p for p in problems(data) if "never read" in p.message]
     assert len(found) == 1 and "no intent lists category extras" in found[0].message

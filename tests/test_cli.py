@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from chatbot.cli import main
+from chatbot.shells.cli import main
 
 
 def run(capsys, monkeypatch, args, stdin=None):
@@ -30,7 +30,8 @@ def test_one_question_as_json(capsys, monkeypatch):
     assert code == 0
     assert data["question"] == "do I need a degree?"
     assert data["sources"][0]["id"] == "step.education"
-    assert set(data) == {"question", "text", "intent", "confidence", "fallback", "suggestions", "sources", "context"}
+    assert set(data) == {"question", "text", "body", "intent", "confidence", "fallback", "suggestions", "sources",
+                         "context"}
 
 
 def test_questions_from_stdin_one_json_object_per_line_in_order(capsys, monkeypatch):
@@ -90,7 +91,7 @@ def test_help_explains_the_command(capsys, monkeypatch):
 
 
 def test_the_console_script_runs_as_a_real_process():
-    done = subprocess.run([sys.executable, "-m", "chatbot.cli", "ask", "--json", "what is step 3"],
+    done = subprocess.run([sys.executable, "-m", "chatbot", "ask", "--json", "what is step 3"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["sources"][0]["id"] == "step.certification"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.cli import main
+from chatbot.shells.cli import main
 
 DATA = Path(__file__).resolve().parent / "data"
 MINIMAL = DATA / "minimal"

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from chatbot import Chatbot, DataError
-from chatbot.datafile import read_yaml
+from chatbot.content.yamlfile import read_yaml
 
 
 def write(tmp_path: Path, text: str | bytes) -> Path:

@@ -9,7 +9,7 @@ import pytest
 
 from chatbot import Chatbot
 from chatbot.errors import DataError
-from chatbot.evaluation import evaluate, evaluate_file, is_dialogue_file, load_cases, load_dialogues
+from chatbot.tools.evaluation import evaluate, evaluate_file, is_dialogue_file, load_cases, load_dialogues
 
 QUESTIONS = """\
 - q: what skills do i need
@@ -134,6 +134,6 @@ def test_the_bundled_labelled_sets_load() -> None:
 
 
 def load_yaml(path: Path) -> object:
-    from chatbot.datafile import read_yaml
+    from chatbot.content.yamlfile import read_yaml
 
     return read_yaml(path, max_bytes=1_000_000)

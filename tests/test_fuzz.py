@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chatbot import Chatbot, InputError
-from chatbot.conversation import Conversation
-from chatbot.normalize import focus, normalize, words
+from chatbot.dialogue.conversation import Conversation
+from chatbot.understanding.text import focus, normalize, words
 
 FUZZ = settings(derandomize=True, database=None, deadline=None, max_examples=150,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -44,7 +44,7 @@ class QuietBot(Chatbot):
 
 @pytest.fixture(scope="module")
 def quiet(bot: Chatbot) -> Chatbot:
-    return QuietBot(bot.knowledge, bot.intents, bot.vocabulary, bot.matcher, bot.settings)
+    return QuietBot(bot.content, bot.matcher, bot.settings)
 
 
 def check(reply) -> None:
@@ -89,18 +89,17 @@ def test_the_matcher_ranks_anything_with_scores_in_range(quiet, text, category):
         text = bot.clean(text)
     except InputError:
         return
-    reading, candidates = bot.matcher.match(text, default_category=category)
+    parse = bot.matcher.parse(text, in_view=category)
+    candidates = parse.candidates
     assert len(candidates) <= 5
     assert all(0.0 <= c.score <= 1.0 + 1e-9 for c in candidates)
     assert [c.score for c in candidates] == sorted((c.score for c in candidates), reverse=True)
-    assert all(item in bot.knowledge.items for c in candidates for item in c.items)
-    again = bot.matcher.match(text, default_category=category)
-    assert again == (reading, candidates)
+    assert all(item in bot.content.items for c in candidates for item in c.items)
+    assert bot.matcher.parse(text, in_view=category) == parse
 
 
 def test_the_matcher_takes_empty_text(bot):
-    reading, candidates = bot.matcher.match("")
-    assert reading.tokens == ()
+    assert bot.matcher.parse("", in_view="steps").reading.tokens == ()
 
 
 # --- the conversation engine ------------------------------------------------------------------
@@ -118,8 +117,8 @@ def converse(bot: Chatbot, turns: list[str]) -> list[object]:
             out.append(str(error))
             continue
         check(reply)
-        assert conversation.item is None or conversation.item in bot.knowledge.items
-        assert conversation.listed is None or conversation.listed in bot.knowledge.categories
+        assert conversation.item is None or conversation.item in bot.content.items
+        assert conversation.listed is None or conversation.listed in bot.content.categories
         out.append(reply)
     assert conversation.turns == sum(not isinstance(r, str) for r in out)
     return out
@@ -148,7 +147,7 @@ def http(bot):
     """Send requests straight to the ASGI app (no sockets), on one event loop."""
     httpx = pytest.importorskip("httpx")
     pytest.importorskip("starlette")
-    from chatbot.server import create_app
+    from chatbot.shells.server.app import create_app
 
     loop = asyncio.new_event_loop()
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(bot)), base_url="http://chatbot")

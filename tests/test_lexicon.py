@@ -1,9 +1,19 @@
 import pytest
 
 
+class Reader:
+    """The bundled lexicon, reading with the steps in view unless told otherwise."""
+
+    def __init__(self, lexicon):
+        self.lexicon = lexicon
+
+    def read(self, text, in_view="steps"):
+        return self.lexicon.read(text, in_view=in_view)
+
+
 @pytest.fixture(scope="module")
 def lexicon(bot):
-    return bot.matcher.lexicon
+    return Reader(bot.matcher.lexicon)
 
 
 def test_item_synonyms_are_found_and_masked_by_category(lexicon):
@@ -37,14 +47,14 @@ def test_steps_by_number_or_ordinal(lexicon, text, step):
     assert mentions[0].items == (step,)
 
 
-def test_a_bare_position_reads_against_the_default_list(lexicon):
-    mention = lexicon.read("the second one", default_category="skills").mentions[0]
+def test_a_bare_position_reads_against_the_list_in_view(lexicon):
+    mention = lexicon.read("the second one", in_view="skills").mentions[0]
     assert mention.items == ("skill.communication",)
     assert mention.implied
 
 
-def test_a_named_list_beats_the_default(lexicon):
-    mention = lexicon.read("the 2nd duty", default_category="skills").mentions[0]
+def test_a_named_list_beats_the_list_in_view(lexicon):
+    mention = lexicon.read("the 2nd duty", in_view="skills").mentions[0]
     assert mention.items == ("duty.quality-control",)
     assert not mention.implied
 

@@ -1,4 +1,4 @@
-from chatbot.normalize import focus, normalize, words
+from chatbot.understanding.text import focus, normalize, words
 
 
 def test_case_punctuation_and_accents_fold_away():

@@ -20,8 +20,9 @@ from prompt_toolkit.document import Document
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from chatbot.reply import Reply
-from chatbot.repl import GOODBYE, LEAVE_HINT, Chat, Repl, TopicCompleter, answer_lines, history_path
+from chatbot.dialogue.reply import Reply
+from chatbot.settings import Settings
+from chatbot.shells.repl import LEAVE_HINT, Chat, Repl, TopicCompleter, answer_lines, history_path
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 UP, CTRL_C, CTRL_D = "\x1b[A", "\x03", "\x04"
@@ -49,7 +50,9 @@ def run_repl(bot, keys: str, environ: dict[str, str], out: io.StringIO | None = 
     with create_pipe_input() as pipe:
         pipe.send_text(keys)
         pipe.close()
-        code = Repl(bot, input=pipe, output=DummyOutput(), out=out, err=err, environ=environ).run()
+        history = Path(environ["CHATBOT_HISTORY_FILE"]) if "CHATBOT_HISTORY_FILE" in environ else None
+        code = Repl(bot, input=pipe, output=DummyOutput(), out=out, err=err, environ=environ,
+                    history_file=history).run()
     return code, out.getvalue(), err.getvalue()
 
 
@@ -57,15 +60,15 @@ def conversation_part(out: str, bot) -> str:
     """What the REPL printed between its greeting and its goodbye."""
     greeting = Chat(bot).greeting(WIDTH)
     assert out.startswith(greeting)
-    assert out.rstrip().endswith(GOODBYE)
-    return out[len(greeting):out.rstrip().rindex(GOODBYE)].strip()
+    assert out.rstrip().endswith(bot.content.guide.goodbye)
+    return out[len(greeting):out.rstrip().rindex(bot.content.guide.goodbye)].strip()
 
 
 # --- Chat: one line in, what to show out ------------------------------------------------------
 
 def test_the_greeting_says_what_the_bot_knows_and_how_to_get_help(bot) -> None:
     greeting = " ".join(Chat(bot).greeting(WIDTH).split())
-    for category in bot.knowledge.categories.values():
+    for category in bot.content.categories.values():
         assert category.title in greeting
     assert "/help" in greeting and "/quit" in greeting
 
@@ -102,7 +105,7 @@ def test_a_number_after_a_numbered_list_is_an_item_of_the_list(bot) -> None:
     assert chat.picks == ()
     turn = chat.respond("2", WIDTH)
     assert turn.asked == "2" and not turn.output.startswith("->")
-    assert chat.last is not None and chat.last.item == bot.knowledge.categories["duties"].items[1].id
+    assert chat.last is not None and chat.last.item == bot.content.categories["duties"].items[1].id
 
 
 def test_a_number_beyond_the_picks_goes_to_the_bot_as_typed(bot) -> None:
@@ -126,7 +129,7 @@ def test_commands(bot) -> None:
     assert all(command in help_text for command in ("/help", "/topics", "/reset", "/quit"))
     assert "[1]" in help_text and "Ctrl-D" in help_text
     topics = chat.respond("/topics", WIDTH).output
-    assert all(item.title.split()[0] in topics for item in bot.knowledge.items.values())
+    assert all(item.title.split()[0] in topics for item in bot.content.items.values())
     assert chat.respond("/QUIT", WIDTH).done
     assert chat.respond("/exit now", WIDTH).done
     unknown = chat.respond("/dance", WIDTH)
@@ -165,24 +168,24 @@ def completions(completer: TopicCompleter, text: str) -> list[str]:
 
 
 def test_completion_offers_topics_and_questions_prefix_matches_first(bot) -> None:
-    found = completions(TopicCompleter(bot.knowledge, lambda: ()), "team")
+    found = completions(TopicCompleter(bot.content, lambda: ()), "team")
     assert found[0] == "Teamwork"
     assert "Tell me about teamwork" in found
-    assert completions(TopicCompleter(bot.knowledge, lambda: ()), "MOTOR sk")[0] == "Motor skills"
-    assert completions(TopicCompleter(bot.knowledge, lambda: ()), "zzzz") == []
+    assert completions(TopicCompleter(bot.content, lambda: ()), "MOTOR sk")[0] == "Motor skills"
+    assert completions(TopicCompleter(bot.content, lambda: ()), "zzzz") == []
 
 
 def test_completion_offers_the_last_suggestions_first_and_commands_after_a_slash(bot) -> None:
     chat = Chat(bot)
     chat.respond("hello", WIDTH)
-    completer = TopicCompleter(bot.knowledge, lambda: chat.suggestions)
+    completer = TopicCompleter(bot.content, lambda: chat.suggestions)
     assert completions(completer, "")[: len(chat.suggestions)] == list(chat.suggestions)
     assert completions(completer, "/") == ["/help", "/topics", "/reset", "/quit"]
     assert completions(completer, "/re") == ["/reset"]
 
 
 def test_a_completion_replaces_the_whole_line(bot) -> None:
-    completer = TopicCompleter(bot.knowledge, lambda: ())
+    completer = TopicCompleter(bot.content, lambda: ())
     first = next(completer.get_completions(Document("  tell me about mo"), CompleteEvent()))
     assert first.start_position == -len("  tell me about mo")
 
@@ -250,11 +253,12 @@ def test_history_goes_to_the_state_folder_by_default(bot, tmp_path) -> None:
 
 
 def test_history_path_rules(tmp_path) -> None:
-    assert history_path({"CHATBOT_HISTORY_FILE": "/x/h", "XDG_STATE_HOME": "/s"}) == Path("/x/h")
-    assert history_path({"XDG_STATE_HOME": "/s", "HOME": "/home/u"}) == Path("/s/career-chatbot/history")
+    assert history_path(Path("/x/h"), {"XDG_STATE_HOME": "/s"}) == Path("/x/h")
+    assert history_path(None, {"XDG_STATE_HOME": "/s", "HOME": "/home/u"}) == Path("/s/career-chatbot/history")
     default = Path("/home/u/.local/state/career-chatbot/history")
-    assert history_path({"HOME": "/home/u"}) == default
-    assert history_path({"XDG_STATE_HOME": "relative/ignored", "HOME": "/home/u"}) == default
+    assert history_path(None, {"HOME": "/home/u"}) == default
+    assert history_path(None, {"XDG_STATE_HOME": "relative/ignored", "HOME": "/home/u"}) == default
+    assert Settings.from_env({"CHATBOT_HISTORY_FILE": "/x/h"}).history_file == Path("/x/h")
 
 
 def test_an_unwritable_history_warns_once_and_the_chat_goes_on(bot, tmp_path) -> None:
@@ -283,7 +287,7 @@ def test_plain_lines_are_answered_as_one_conversation(bot) -> None:
     text = out.getvalue()
     asked = [line for line in text.splitlines() if line.startswith("> ")]
     assert asked == ["> hello", "> 1", "> what are the duties", "> 2", "> /topics", "> /quit"]
-    assert "-> " in text and GOODBYE in text and "\x1b" not in text
+    assert "-> " in text and bot.content.guide.goodbye in text and "\x1b" not in text
     assert all(len(line) <= 60 for line in text.splitlines() if not line.startswith("> "))
 
 
@@ -292,7 +296,7 @@ def chatbot_command(*args: str) -> list[str]:
     script = Path(sys.executable).with_name("chatbot")
     if script.exists():
         return [str(script), *args]
-    return [sys.executable, "-c", "import sys; from chatbot.cli import main; sys.exit(main())", *args]
+    return [sys.executable, "-c", "import sys; from chatbot.shells.cli import main; sys.exit(main())", *args]
 
 
 def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -314,9 +318,9 @@ def test_chatbot_alone_works_in_a_pipe(tmp_path) -> None:
 
 
 def test_the_library_and_chatbot_ask_do_not_import_prompt_toolkit(tmp_path) -> None:
-    code = ("import sys, chatbot, chatbot.cli, chatbot.render\n"
+    code = ("import sys, chatbot, chatbot.shells.cli, chatbot.shells.render\n"
             "assert 'prompt_toolkit' not in sys.modules, 'imported by the library'\n"
-            "chatbot.cli.main(['ask', 'hello'])\n"
+            "chatbot.shells.cli.main(['ask', 'hello'])\n"
             "assert 'prompt_toolkit' not in sys.modules, 'imported by chatbot ask'\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env=clean_env(tmp_path), timeout=60)
@@ -363,7 +367,7 @@ class Tmux:
 
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
-def test_in_a_real_terminal_under_tmux(tmp_path) -> None:
+def test_in_a_real_terminal_under_tmux(bot, tmp_path) -> None:
     term = Tmux(tmp_path, chatbot_command("chat"))
     try:
         def prompts(screen: str) -> int:
@@ -385,7 +389,7 @@ def test_in_a_real_terminal_under_tmux(tmp_path) -> None:
         term.keys("/quit", "Enter")
         screen = term.wait_for(lambda s: "[exit status" in s, "the end of the chat")
         assert "[exit status 0]" in screen
-        assert GOODBYE in screen
+        assert bot.content.guide.goodbye in screen
         assert "half a question" not in screen
         assert all(len(line) <= 99 for line in screen.splitlines() if not line.startswith("Pane is dead"))
     finally:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from chatbot.errors import InputError
-from chatbot.review import Entry, cluster, read_log, review
+from chatbot.tools.review import Entry, cluster, read_log, review
 
 
 def entry(question: str, guess: str | None = "not_covered", score: float = 0.4) -> dict:

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from chatbot import Chatbot, InputError
-from chatbot.cli import main
-from chatbot.normalize import stem
-from chatbot.reply import Reply
+from chatbot.dialogue.reply import Reply
+from chatbot.shells.cli import main
+from chatbot.understanding.text import stem
 
 REPLY, REFUSED = "reply", "refused"
 TEN_MB = 10 * 1024 * 1024
@@ -77,7 +77,7 @@ def check_reply(reply: Reply) -> None:
 @pytest.fixture()
 def shared_bot(bot, monkeypatch) -> Chatbot:
     """`chatbot ask` run in-process with the already loaded bot (loading is tested elsewhere)."""
-    monkeypatch.setattr("chatbot.cli.load_bot", lambda args, **overrides: bot)
+    monkeypatch.setattr("chatbot.shells.cli.load_bot", lambda args, **overrides: bot)
     return bot
 
 
@@ -131,10 +131,10 @@ class SpyMatcher:
         self.inner = inner
         self.seen: list[tuple[int, int]] = []
 
-    def match(self, text, **options):
-        reading, candidates = self.inner.match(text, **options)
-        self.seen.append((len(text), len(reading.tokens)))
-        return reading, candidates
+    def parse(self, text, **options):
+        parse = self.inner.parse(text, **options)
+        self.seen.append((len(text), len(parse.reading.tokens)))
+        return parse
 
     def __getattr__(self, name):
         return getattr(self.inner, name)
@@ -142,8 +142,7 @@ class SpyMatcher:
 
 def spied(bot: Chatbot, **settings: object) -> tuple[Chatbot, SpyMatcher]:
     spy = SpyMatcher(bot.matcher)
-    return Chatbot(bot.knowledge, bot.intents, bot.vocabulary, spy,  # type: ignore[arg-type]
-                   dataclasses.replace(bot.settings, **settings)), spy
+    return Chatbot(bot.content, spy, dataclasses.replace(bot.settings, **settings)), spy  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("size", [1_000, 100_000, TEN_MB])
@@ -172,7 +171,7 @@ def test_the_limit_is_a_setting(bot):
 
 def test_the_same_question_ten_thousand_times(bot):
     """Alone or in one long conversation: the same reply every time, and the caches stay bounded."""
-    from chatbot.conversation import Conversation
+    from chatbot.dialogue.conversation import Conversation
 
     first = bot.ask("what skills do I need?")
     conversation = Conversation()
@@ -186,8 +185,7 @@ def test_the_same_question_ten_thousand_times(bot):
 
 @pytest.mark.parametrize("question", ["the " + "1" * 5000 + "th step", "step number " + "2" * 5000])
 def test_a_raised_limit_still_answers_huge_numbers(bot, question):
-    roomy = Chatbot(bot.knowledge, bot.intents, bot.vocabulary, bot.matcher,
-                    dataclasses.replace(bot.settings, max_question_chars=20_000))
+    roomy = Chatbot(bot.content, bot.matcher, dataclasses.replace(bot.settings, max_question_chars=20_000))
     check_reply(roomy.ask(question))
 
 
@@ -234,7 +232,7 @@ def test_chatbot_ask_never_echoes_terminal_escapes(shared_bot, monkeypatch, caps
 
 
 def run_ask(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "chatbot.cli", "ask", *args], input=stdin,
+    return subprocess.run([sys.executable, "-m", "chatbot", "ask", *args], input=stdin,
                           capture_output=True, timeout=120)
 
 
@@ -264,7 +262,7 @@ def test_shell_metacharacters_are_never_run(marker):
 
 @pytest.mark.parametrize("name,text,expected", CASES, ids=IDS)
 def test_the_chat_answers_or_says_why_not(bot, name, text, expected, marker):
-    from chatbot.repl import Chat
+    from chatbot.shells.repl import Chat
 
     turn = Chat(bot).respond(text_for(text, marker), 80)
     if expected == REPLY:
@@ -278,7 +276,7 @@ def test_the_chat_answers_or_says_why_not(bot, name, text, expected, marker):
 
 
 def test_piped_chat_answers_every_line(bot):
-    from chatbot.repl import answer_lines
+    from chatbot.shells.repl import answer_lines
 
     lines = [text for _, text, _ in STDIN_SAFE if text.strip()]
     out = io.StringIO()
@@ -287,7 +285,7 @@ def test_piped_chat_answers_every_line(bot):
 
 
 def test_piped_chat_never_echoes_terminal_escapes(bot):
-    from chatbot.repl import answer_lines
+    from chatbot.shells.repl import answer_lines
 
     out = io.StringIO()
     answer_lines(bot, ["\x1b]0;owned\x07what skills do I need?", "/\x1b[2Jnope"], out, width=80)

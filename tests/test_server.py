@@ -17,9 +17,9 @@ from live_server import LiveServer
 from starlette.routing import Route
 
 from chatbot import Chatbot, Conversation, InputError, Reply, Settings
-from chatbot.cli import main
-from chatbot.server import create_app, openapi, rasa_messages
-from chatbot.sessions import MemorySessionStore
+from chatbot.shells.cli import main
+from chatbot.shells.server.app import create_app, openapi, rasa_messages
+from chatbot.shells.server.sessions import MemorySessionStore
 
 SPEC = openapi(Settings())
 JSON = {"Content-Type": "application/json"}
@@ -142,8 +142,8 @@ def test_health_says_ok_and_counts_the_conversations(client: httpx.Client, serve
 
 def test_topics_list_every_category_with_questions_the_bot_answers(client: httpx.Client, bot: Chatbot) -> None:
     topics = conforms(client.get("/v1/topics"), "/v1/topics", "get").json()["topics"]
-    assert [t["name"] for t in topics] == list(bot.knowledge.categories)
-    assert sum(len(t["items"]) for t in topics) == len(bot.knowledge.items)
+    assert [t["name"] for t in topics] == list(bot.content.categories)
+    assert sum(len(t["items"]) for t in topics) == len(bot.content.items)
     steps = next(t for t in topics if t["name"] == "steps")
     assert steps["items"][0] == {"id": "step.education", "title": "Get an education", "question": "What is step 1?"}
     for topic in topics:

@@ -17,11 +17,12 @@ import pytest
 
 httpx = pytest.importorskip("httpx")
 
-from chatbot import Chatbot  # noqa: E402
-from chatbot.server import create_app  # noqa: E402
-from chatbot.sessions import MemorySessionStore  # noqa: E402
 from live_server import LiveServer  # noqa: E402
 from test_robustness import CASES, IDS, REFUSED  # noqa: E402
+
+from chatbot import Chatbot  # noqa: E402
+from chatbot.shells.server.app import create_app  # noqa: E402
+from chatbot.shells.server.sessions import MemorySessionStore  # noqa: E402
 
 HEAD = ("POST /v1/chat HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
         "Content-Length: {length}\r\n\r\n")

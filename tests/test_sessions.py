@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from chatbot import Conversation, InputError
-from chatbot.sessions import MemorySessionStore, SessionStore
+from chatbot.shells.server.sessions import MemorySessionStore, SessionStore
 
 
 class Clock:

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from chatbot import Chatbot, unanswered
-from chatbot.cli import main
-from chatbot.reply import Reply
+from chatbot import Chatbot
+from chatbot.dialogue.reply import Reply
+from chatbot.shells.cli import main
+from chatbot.tools import unanswered
 
 REPLY = Reply("Sorry, I am not sure.", "fallback", 0.25, True)
 UNANSWERABLE = "what is the salary of a production technician"
@@ -41,7 +42,7 @@ def entries(path: Path) -> list[dict]:
 def logging_bot(bot: Chatbot, log: Path | str) -> Chatbot:
     """The shared bot with the unanswered log switched on (loading is the slow part, so reuse it)."""
     settings = dataclasses.replace(bot.settings, unanswered_log=Path(log))
-    return Chatbot(bot.knowledge, bot.intents, bot.vocabulary, bot.matcher, settings)
+    return Chatbot(bot.content, bot.matcher, settings)
 
 
 def test_an_entry_is_one_json_line_with_what_a_reviewer_needs(tmp_path):
@@ -88,8 +89,8 @@ def test_concurrent_writers_never_interleave(tmp_path):
 WRITER_LOOP = """
 import sys
 from pathlib import Path
-from chatbot import unanswered
-from chatbot.reply import Reply
+from chatbot.tools import unanswered
+from chatbot.dialogue.reply import Reply
 reply = Reply("?", "fallback", 0.1, True)
 n = 0
 while True:
@@ -172,22 +173,22 @@ def test_a_log_locked_for_too_long_is_skipped_not_waited_for(tmp_path, capsys):
     assert unanswered.record(log, "question", REPLY, None)
 
 
-@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
-def test_the_bot_answers_on_when_the_log_cannot_be_written(bot, capsys):
-    logging = logging_bot(bot, "/dev/full")
-    plain = bot.ask(UNANSWERABLE)
-    assert plain.fallback
-    assert [logging.ask(UNANSWERABLE) for _ in range(3)] == [plain] * 3
-    assert capsys.readouterr().err.count("warning") == 1
-
-
-def test_the_bot_logs_what_it_could_not_answer_and_nothing_else(bot, tmp_path):
+def test_the_library_itself_writes_no_log(bot, tmp_path):
+    """`Chatbot.ask` decides and writes nothing; the shells attach the log."""
     log = tmp_path / "unanswered.jsonl"
     logging = logging_bot(bot, log)
-    logging.ask("what skills do I need?")
-    logging.ask(UNANSWERABLE)
+    assert logging.ask(UNANSWERABLE) == bot.ask(UNANSWERABLE)
+    assert not log.exists()
+
+
+def test_chatbot_ask_logs_what_it_could_not_answer_and_nothing_else(tmp_path, capsys):
+    log = tmp_path / "unanswered.jsonl"
+    questions = tmp_path / "questions.txt"
+    questions.write_text(f"what skills do I need?\n{UNANSWERABLE}\n", encoding="utf-8")
+    assert main(["ask", "--log-unanswered", str(log), "--file", str(questions)]) == 0
     [entry] = entries(log)
-    assert entry["question"] == UNANSWERABLE
+    assert entry["question"] == UNANSWERABLE and entry["reply_intent"] == "not_covered"
+    assert "best_guess" in entry
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")

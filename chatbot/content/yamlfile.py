@@ -14,12 +14,12 @@ from typing import Any
 
 import yaml
 
-from .errors import DataError
+from ..errors import DataError
 
 try:
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - libyaml is missing on some platforms
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import CSafeLoader as Loader
+except ImportError:  # libyaml is missing on some platforms; a test runs the bundled data without it
+    from yaml import SafeLoader as Loader  # type: ignore[assignment]
 
 
 class Mapping(dict):
@@ -69,7 +69,7 @@ def read_yaml(path: Path, *, max_bytes: int) -> Any:
     if "\x00" in text:
         raise DataError("file contains a NUL byte", path=name, line=text[: text.index("\x00")].count("\n") + 1)
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=Loader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         problem = " ".join(filter(None, [error.context, error.problem]))
@@ -85,6 +85,7 @@ def read_yaml(path: Path, *, max_bytes: int) -> Any:
 
 MAX_DEPTH = 32
 """Data files nest a few levels; anything far deeper is a mistake or an attack on the parser."""
+INT_TAG = "tag:yaml.org,2002:int"
 PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{kind}" for kind in ("str", "int", "float", "bool", "null", "seq", "map"))
 
 
@@ -115,6 +116,10 @@ class _Builder:
             sequence.line = line
             sequence.lines = [item.start_mark.line + 1 for item in node.value]
             return sequence
+        if node.tag == INT_TAG and ":" in node.value:
+            # YAML 1.1 reads 1:30:00 as a base-60 integer; building a long one takes quadratic time.
+            raise DataError("base-60 numbers (digits joined by ':') are not supported; put the value in quotes",
+                            path=self.path, line=line)
         try:
             return self.scalars.construct_object(node, deep=True)
         except yaml.YAMLError as error:

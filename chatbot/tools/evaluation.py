@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .bot import Chatbot
-from .conversation import Conversation
-from .datafile import Mapping, Sequence, line_of, read_yaml
-from .errors import DataError
-from .reply import Reply
+from ..content.yamlfile import Mapping, Sequence, line_of, read_yaml
+from ..dialogue.bot import Chatbot
+from ..dialogue.conversation import Conversation
+from ..dialogue.reply import Reply
+from ..errors import DataError
 
 FALLBACK_LABELS = frozenset({"not_covered", "out_of_scope"})
 MAX_FILE_BYTES = 10_000_000
@@ -224,7 +224,7 @@ def evaluate(bot: Chatbot, cases: list[Case]) -> Report:
 
 def evaluate_dialogues(bot: Chatbot, dialogues: list[tuple[str, list[Case]]]) -> Report:
     """Replay each dialogue in a fresh conversation and score every turn."""
-    outcomes = []
+    outcomes: list[Outcome] = []
     for _, turns in dialogues:
         conversation = Conversation()
         outcomes.extend(Outcome(turn, bot.ask(turn.question, conversation)) for turn in turns)

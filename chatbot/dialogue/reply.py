@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..understanding.parse import Parse
+    from .policy import Decision
 
 
 @dataclass(frozen=True)
@@ -12,6 +16,14 @@ class Source:
 
     id: str
     section: str
+
+
+@dataclass(frozen=True)
+class Trace:
+    """How a reply came about: the parse of the question and the decision taken on it."""
+
+    parse: Parse
+    decision: Decision
 
 
 @dataclass(frozen=True)
@@ -32,6 +44,8 @@ class Reply:
     body: str = field(default="", compare=False)
     """The text without its closing offer of what to ask next, for front ends that show the
     suggestions as buttons or numbered picks instead."""
+    trace: Trace | None = field(default=None, compare=False, repr=False)
+    """With `ask(..., trace=True)`: the parse and the decision behind this reply."""
 
     @property
     def item(self) -> str | None:
@@ -42,6 +56,7 @@ class Reply:
         """Plain JSON-ready values."""
         return {
             "text": self.text,
+            "body": self.body or self.text,
             "intent": self.intent,
             "confidence": round(self.confidence, 3),
             "fallback": self.fallback,

@@ -16,12 +16,16 @@ from pathlib import Path
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from .normalize import normalize, stem, words
+from ..content.model import Content
+from ..settings import Tuning
+from .parse import Mention, Reading
+from .text import normalize, stem, words
 
 ENGLISH = frozenset(
     line for line in (Path(__file__).with_name("english_words.txt").read_text(encoding="utf-8").split("\n"))
     if line and not line.startswith("#")
 )
+"""Real English words, never "corrected" into another word (see scripts/build_word_list.py)."""
 
 MAX_PHRASE = 7
 POSITION_WORDS = {"number", "no", "num", "nr", "item", "option"}
@@ -40,36 +44,6 @@ def item_token(item_id: str) -> str:
 
 
 GAP = "GAP"
-
-
-@dataclass(frozen=True)
-class Mention:
-    """A run of question tokens that names something the bot knows."""
-
-    start: int
-    end: int
-    token: str
-    """What the run becomes in masked text: a sentinel, a category word or a concept word."""
-    items: tuple[str, ...] = ()
-    """Knowledge item ids it may name (more than one when the phrase is ambiguous)."""
-    gap: str | None = None
-    category: str | None = None
-    position: int | None = None
-    """A place in a list ("third" -> 3, "last" -> -1), when the mention names one by position."""
-    implied: bool = False
-    """True when the list was not named ("the third one") and the default category was used."""
-
-
-@dataclass(frozen=True)
-class Reading:
-    """What the lexicon made of a question."""
-
-    tokens: tuple[str, ...]
-    """Normalized, typo-corrected tokens."""
-    masked: tuple[str, ...]
-    """Tokens with mentions replaced by their symbols: what the matcher scores."""
-    mentions: tuple[Mention, ...]
-    corrections: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -138,15 +112,16 @@ class Lexicon:
             return
         self.phrases[key] = mention
 
-    def freeze(self) -> None:
+    def freeze(self, tuning: Tuning) -> None:
         """Finish building: fix the vocabulary list the typo corrector searches."""
+        self._edits = (tuning.typo_edits_short, tuning.typo_edits_long)
         self._choices = sorted((w for w in self.vocabulary if len(w) >= 4 and w.isalpha()),
                                key=lambda w: (-self.vocabulary[w], w))
         self._known = frozenset(self.vocabulary) | ENGLISH
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
 
-    def read(self, text: str, *, default_category: str = "steps") -> Reading:
-        """Correct, find mentions, mask. Bare positions ("the third one") use `default_category`."""
+    def read(self, text: str, *, in_view: str) -> Reading:
+        """Correct, find mentions, mask. Bare positions ("the third one") read the list `in_view`."""
         tokens, corrections = [], []
         for word in words(text):
             fixed = self._correct(word)
@@ -154,7 +129,7 @@ class Lexicon:
                 corrections.append((word, fixed))
             tokens.append(stem(fixed))
         tokens = list(self.canonical(_without_articles(tuple(tokens))))
-        mentions = tuple(self._find(tuple(tokens), default_category))
+        mentions = tuple(self._find(tuple(tokens), in_view))
         return Reading(tuple(tokens), self.mask(tuple(tokens), mentions), mentions, tuple(corrections))
 
     def mask(self, tokens: tuple[str, ...], mentions: tuple[Mention, ...]) -> tuple[str, ...]:
@@ -180,16 +155,16 @@ class Lexicon:
         of two equally close words the commoner one wins (choices are ordered by frequency)."""
         if word in self._known or len(word) < 4 or not word.isalpha():
             return word
-        limit = 1 if len(word) < 8 else 2
+        limit = self._edits[0] if len(word) < 8 else self._edits[1]
         best = process.extractOne(word, self._choices, scorer=OSA.distance, score_cutoff=limit)
         return best[0] if best else word
 
-    def _find(self, tokens: tuple[str, ...], default_category: str) -> list[Mention]:
+    def _find(self, tokens: tuple[str, ...], in_view: str) -> list[Mention]:
         """Mentions, left to right, longest phrase first at each place."""
         found: list[Mention] = []
         i = 0
         while i < len(tokens):
-            mention = self._position_at(tokens, i, default_category) or self._phrase_at(tokens, i)
+            mention = self._position_at(tokens, i, in_view) or self._phrase_at(tokens, i)
             if mention is None:
                 i += 1
                 continue
@@ -204,19 +179,18 @@ class Lexicon:
                 return Mention(i, i + length, mention.token, mention.items, mention.gap, mention.category)
         return None
 
-    def _position_at(self, tokens: tuple[str, ...], i: int, default_category: str) -> Mention | None:
+    def _position_at(self, tokens: tuple[str, ...], i: int, in_view: str) -> Mention | None:
         """ "step 3", "step number 3", "3rd step", "the third one", "third", "last step"."""
         token = tokens[i]
         nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
         category = self.categories.get(token)
         if category is not None:
             j = i + 1 + (nxt in POSITION_WORDS)
-            if j < len(tokens) and _place(tokens[j], allow_cardinal=True) is not None:
-                return self._at_position(i, j + 1, category, _place(tokens[j], allow_cardinal=True))
-            return None
+            named = _place(tokens[j], allow_cardinal=True) if j < len(tokens) else None
+            return self._at_position(i, j + 1, category, named) if named is not None else None
         place = _place(token, allow_cardinal=False)
         if token in POSITION_WORDS and nxt.isdigit() and len(nxt) <= 6:
-            return self._at_position(i, i + 2, default_category, int(nxt), implied=True)
+            return self._at_position(i, i + 2, in_view, int(nxt), implied=True)
         if place is None and not (token.isdigit() and len(token) <= 6 and len(tokens) == 1):
             return None
         place = place if place is not None else int(token)
@@ -225,7 +199,7 @@ class Lexicon:
         if token in LAST_WORDS and nxt != "one":  # "the last one" picks; "last" alone is too common
             return None
         end = i + 2 if nxt == "one" and not token.isdigit() else i + 1  # "third one" is one mention
-        return self._at_position(i, end, default_category, place, implied=True)
+        return self._at_position(i, end, in_view, place, implied=True)
 
     def _at_position(self, start: int, end: int, category: str, place: int, *, implied: bool = False) -> Mention:
         size = self.category_sizes.get(category, 0)
@@ -255,3 +229,45 @@ def _place(token: str, *, allow_cardinal: bool) -> int | None:
     if allow_cardinal and token == "one":
         return 1
     return None
+
+
+def build_lexicon(content: Content, tuning: Tuning) -> Lexicon:
+    """Every phrase the bot recognises: concepts first (they canonicalise words), then item
+    synonyms, gaps and the words for the lists people ask for (a word like "role" is too common
+    in questions about anything to name its category, so only categories with a list intent
+    have category words)."""
+    lexicon = Lexicon()
+    lists = [content.categories[name] for name in content.lists]
+    # A phrase that names an item, a gap or a list is never swallowed by a concept.
+    phrases = [p for c in content.categories.values() for i in c.items for p in i.synonyms]
+    phrases += [p for g in content.gaps.values() for p in g.synonyms]
+    phrases += [p for c in lists for p in (c.name, *c.synonyms)]
+    entity_phrases = {lexicon.key(p) for p in phrases}
+    for concept, synonyms in content.vocabulary.concepts.items():
+        word = concept_token(concept)
+        for phrase in (concept, *synonyms):
+            if lexicon.key(phrase) not in entity_phrases:
+                lexicon.add_concept(phrase, word)
+    for category in content.categories.values():
+        for item in category.items:
+            for phrase in (item.title, *item.synonyms):
+                lexicon.add(phrase, Mention(0, 0, sentinel(category.name), (item.id,), category=category.name))
+            lexicon.items_by_position[(category.name, item.position)] = item.id
+            lexicon.item_category[item.id] = category.name
+        lexicon.category_sizes[category.name] = len(category.items)
+    for gap in content.gaps.values():
+        for phrase in gap.synonyms:
+            lexicon.add(phrase, Mention(0, 0, GAP, gap=gap.id))
+    for category in lists:
+        word = concept_token(category.name)
+        for phrase in (category.name, *category.synonyms):
+            lexicon.add(phrase, Mention(0, 0, word))
+            key = lexicon.canonical(lexicon.key(phrase))
+            if len(key) == 1:
+                lexicon.categories.setdefault(key[0], category.name)
+    return lexicon
+
+
+def concept_token(name: str) -> str:
+    """The single token a concept (or a category named as a word) reads as: "list_the"."""
+    return "_".join(normalize(name))

@@ -10,8 +10,8 @@ import textwrap
 from collections.abc import Mapping
 from typing import TextIO
 
-from .knowledge import Category, KnowledgeBase
-from .reply import Reply
+from ..content.model import Content
+from ..dialogue.reply import Reply
 
 MIN_WIDTH, MAX_WIDTH = 20, 100
 """Narrower than this cannot hold a sentence; wider than this is hard to read."""
@@ -96,21 +96,15 @@ def render_reply(reply: Reply, width: int, *, colour: bool = False) -> str:
     return "\n\n".join(parts)
 
 
-def render_topics(kb: KnowledgeBase, width: int, *, colour: bool = False, order: tuple[str, ...] = ()) -> str:
-    """Every category with its items, compact: the title, then the item titles on indented lines.
-    Categories named in `order` come first, in that order."""
+def render_topics(content: Content, width: int, *, colour: bool = False) -> str:
+    """Every category with its items, compact, in the guide's order: the title, then the item
+    titles on indented lines."""
     blocks = []
-    for category in ordered(kb, order):
+    for category in content.categories.values():
         titles = ", ".join(item.title for item in category.items)
         items = textwrap.fill(titles, width, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False)
         blocks.append(f"{paint(category.title, 'title', colour)} ({len(category.items)})\n{items}")
     return "\n".join(blocks)
-
-
-def ordered(kb: KnowledgeBase, order: tuple[str, ...]) -> list[Category]:
-    """The categories, those named in `order` first and in that order, then the rest."""
-    first = [kb.categories[name] for name in order if name in kb.categories]
-    return first + [c for c in kb.categories.values() if c.name not in order]
 
 
 def _label(text: str, width: int, colour: bool) -> str:

@@ -111,11 +111,13 @@ def fold(text: str) -> str:
     return REPEATS.sub(r"\1", unicodedata.normalize("NFKC", text).casefold())
 
 
+@lru_cache(maxsize=16384)
 def normalize(text: str) -> tuple[str, ...]:
-    """The canonical, stemmed tokens of `text`."""
+    """The canonical, stemmed tokens of `text` (cached: loading normalizes each phrase more than once)."""
     return tuple(stem(word) for word in words(text))
 
 
+@lru_cache(maxsize=16384)
 def words(text: str) -> tuple[str, ...]:
     """The canonical words of `text`, before stemming (the typo corrector works on these)."""
     text = fold(text).replace("&", " and ").replace("#", " number ")
@@ -134,18 +136,17 @@ def words(text: str) -> tuple[str, ...]:
 
 
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
-MAX_SENTENCES = 4
 CLAUSE_BREAK = re.compile(r"[.!?;,:]+\s|\s(?:but|so|anyway)\s")
 
 
-def focus(text: str) -> list[str]:
+def focus(text: str, max_sentences: int = 4) -> list[str]:
     """The text, then its sentences and last clause when it has several: people who ramble, or
     who lead in with "ok, back to the job,", put the actual question in one of them."""
     sentences = [p.strip() for p in SENTENCE_BREAK.split(text) if len(p.split()) >= 2]
     clauses = [p for p in CLAUSE_BREAK.split(text.strip().rstrip(".!?") + " ") if p.strip()]
     pieces = [text]
     if len(sentences) > 1:
-        pieces.extend(sentences[:MAX_SENTENCES])
+        pieces.extend(sentences[:max_sentences])
     if len(clauses) > 1:
         tail = clauses[-1] if len(clauses[-1].split()) >= 3 else clauses[-2] + " " + clauses[-1]
         pieces.append(tail.strip())

@@ -14,8 +14,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Protocol
 
-from .conversation import Conversation
-from .errors import InputError
+from ...dialogue.conversation import Conversation
+from ...errors import InputError
 
 
 class SessionStore(Protocol):

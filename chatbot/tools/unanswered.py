@@ -10,7 +10,6 @@ unwritable path gives one warning and never stops answering.
 from __future__ import annotations
 
 import errno
-import fcntl
 import json
 import os
 import stat
@@ -19,7 +18,12 @@ import time
 from functools import lru_cache
 from pathlib import Path
 
-from .reply import Reply
+from ..dialogue.reply import Reply
+
+try:
+    import fcntl
+except ImportError:  # no fcntl (Windows): entries are still appended whole, without the lock
+    fcntl = None  # type: ignore[assignment]
 
 MAX_ENTRY_BYTES = 4096
 """One page, and POSIX's PIPE_BUF: the longest question is cut so that an entry fits."""
@@ -29,6 +33,17 @@ ENTRY_START = b'{"time": '
 """How every entry begins: a tail without a newline that begins so is our own torn entry."""
 LOCK_TRIES, LOCK_PAUSE = 20, 0.005
 """Waiting for the lock stops after about 0.1 s, so a stuck writer cannot hold up answering."""
+
+
+def worth_logging(reply: Reply, unsure_below: float) -> bool:
+    """True for what the log is for: a fallback, or an answer the bot was unsure of."""
+    return reply.fallback or reply.confidence < unsure_below
+
+
+def best_guess(reply: Reply) -> str | None:
+    """The intent the matcher ranked first, from the reply's trace (None without one)."""
+    best = reply.trace.parse.best if reply.trace else None
+    return best.intent if best else None
 
 
 def record(path: Path, question: str, reply: Reply, best_guess: str | None) -> bool:
@@ -81,11 +96,14 @@ def _append(fd: int, line: bytes) -> None:
             os.ftruncate(fd, start)
             raise OSError(errno.ENOSPC, "the disk is full (the entry was taken back)")
     finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def _lock(fd: int) -> None:
     """Take the exclusive lock, waiting a little; writers hold it only for one write."""
+    if fcntl is None:
+        return
     for _ in range(LOCK_TRIES):
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

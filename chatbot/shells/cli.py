@@ -10,9 +10,13 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Iterator
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from .errors import ChatbotError, DataError, InputError
+from ..errors import ChatbotError, DataError, InputError
+
+if TYPE_CHECKING:
+    from ..dialogue.bot import Chatbot
+    from ..dialogue.conversation import Conversation
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
@@ -63,10 +67,10 @@ def data_options(parser: argparse.ArgumentParser) -> None:
                         help="folder of intent YAML files (default: the bundled intents; env CHATBOT_INTENTS_DIR)")
 
 
-def load_bot(args: argparse.Namespace, **overrides: object):  # -> Chatbot, imported lazily
+def load_bot(args: argparse.Namespace, **overrides: object) -> Chatbot:
     """The bot for these arguments."""
-    from .bot import Chatbot
-    from .settings import Settings
+    from ..dialogue.bot import Chatbot
+    from ..settings import Settings
 
     settings = Settings.from_env(knowledge_dir=args.knowledge, intents_dir=args.intents, **overrides)
     return Chatbot.load(settings=settings)
@@ -100,9 +104,12 @@ def add_ask(commands: argparse._SubParsersAction) -> None:
 def run_ask(args: argparse.Namespace) -> int:
     questions = _questions(args)
     bot = load_bot(args, unanswered_log=args.log_unanswered)
-    from .bot import printable
-    from .conversation import Conversation
+    from ..dialogue.bot import printable
+    from ..dialogue.conversation import Conversation
+    from ..tools import unanswered
 
+    log = bot.settings.unanswered_log
+    unsure_below = bot.settings.tuning.unsure_below
     conversation = Conversation() if args.conversation else None
     several = not args.question
     out = sys.stdout
@@ -111,12 +118,14 @@ def run_ask(args: argparse.Namespace) -> int:
             _explain(bot, question, conversation, as_json=args.json)
             continue
         try:
-            reply = bot.ask(question, conversation)
+            reply = bot.ask(question, conversation, trace=log is not None)
         except InputError as error:
             if not several:
                 raise
             print(f"chatbot: skipped a line: {error}", file=sys.stderr)  # the rest are still answered
             continue
+        if log is not None and unanswered.worth_logging(reply, unsure_below):
+            unanswered.record(log, bot.clean(question), reply, unanswered.best_guess(reply))
         if args.json:
             out.write(json.dumps({"question": question, **reply.to_dict()}, ensure_ascii=False) + "\n")
         elif several:
@@ -127,8 +136,8 @@ def run_ask(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _explain(bot, question: str, conversation, *, as_json: bool) -> None:
-    from .explain import explain
+def _explain(bot: Chatbot, question: str, conversation: Conversation | None, *, as_json: bool) -> None:
+    from ..tools.explain import explain
 
     explanation = explain(bot, question, conversation)
     if as_json:
@@ -210,7 +219,7 @@ def add_serve(commands: argparse._SubParsersAction) -> None:
 
 def run_serve(args: argparse.Namespace) -> int:
     try:
-        from . import server  # Starlette and uvicorn load only here
+        from .server import app as server  # Starlette and uvicorn load only here
     except ModuleNotFoundError as error:
         if error.name not in ("starlette", "uvicorn"):
             raise
@@ -238,8 +247,8 @@ def add_validate(commands: argparse._SubParsersAction) -> None:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from .checks import check, report
-    from .settings import Settings
+    from ..settings import Settings
+    from ..tools.checks import check, report
 
     problems = check(Settings.from_env(knowledge_dir=args.knowledge, intents_dir=args.intents))
     if args.json:
@@ -269,7 +278,7 @@ def add_eval(commands: argparse._SubParsersAction) -> None:
 def run_eval(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .evaluation import evaluate_file
+    from ..tools.evaluation import evaluate_file
 
     if not Path(args.file).is_file():
         raise InputError(f"cannot read {args.file}: no such file")
@@ -299,7 +308,7 @@ def add_review(commands: argparse._SubParsersAction) -> None:
 def run_review(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .review import MIN_SCORE, review
+    from ..tools.review import MIN_SCORE, review
 
     result = review(Path(args.log), min_score=MIN_SCORE if args.min_score is None else args.min_score)
     if result.skipped:

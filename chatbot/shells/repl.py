@@ -24,18 +24,14 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.output import ColorDepth, Output
 from prompt_toolkit.styles import Style
 
+from ..content.model import Content
+from ..dialogue.bot import Chatbot, printable
+from ..dialogue.conversation import Conversation
+from ..dialogue.reply import Reply
+from ..errors import InputError
 from . import render
-from .bot import Chatbot, printable
-from .conversation import Conversation
-from .errors import InputError
-from .knowledge import KnowledgeBase
-from .reply import Reply
 
-TOPIC_ORDER = ("role", "steps", "duties", "skills", "topics")
-"""How the greeting and /topics order the categories: from what the job is to further reading."""
 PROMPT = "you> "
-EXAMPLE = "What skills do I need?"
-GOODBYE = "Goodbye, and good luck with the career!"
 LEAVE_HINT = "(To leave, type /quit or press Ctrl-D.)"
 COMMANDS = {
     "/help": "how to use this chat",
@@ -45,7 +41,7 @@ COMMANDS = {
 }
 ALIASES = {"/exit": "/quit", "/q": "/quit", "/?": "/help", "/h": "/help"}
 HELP = """\
-Ask anything about becoming a production technician, in your own words. Follow-ups use what we \
+Ask anything about {subject}, in your own words. Follow-ups use what we \
 were just talking about: "tell me more", "next", "the third one", "do I need it?".
 
 Commands:
@@ -89,13 +85,17 @@ class Chat:
         return render.picks(self.last) if self.last else ()
 
     def greeting(self, width: int) -> str:
-        """Hello, what the bot knows about, and how to get going."""
-        kb = self.bot.knowledge
-        known = "\n".join(f"- {c.title} ({len(c.items)})" for c in render.ordered(kb, TOPIC_ORDER))
-        text = (f"Hello! I answer questions about becoming a production technician, from one career "
-                f"guide. I know about:\n{known}\n\nAsk in your own words (try \"{EXAMPLE}\"). "
+        """Hello, what the bot knows about, and how to get going (the guide's own greeting)."""
+        content = self.bot.content
+        known = "\n".join(f"- {c.title} ({len(c.items)})" for c in content.categories.values())
+        example = content.guide.starters[0]
+        text = (f"{content.guide.greeting} I know about:\n{known}\n\nAsk in your own words (try \"{example}\"). "
                 f"Type /help for commands and tips, /quit or Ctrl-D to leave.")
         return render.wrap(text, width, colour=self.colour)
+
+    @property
+    def goodbye(self) -> str:
+        return self.bot.content.guide.goodbye
 
     def respond(self, line: str, width: int) -> Turn:
         """Handle one line: nothing for a blank one, a command, or a question (typed or picked)."""
@@ -127,18 +127,19 @@ class Chat:
         name = text.split()[0].lower()
         name = ALIASES.get(name, name)
         if name == "/quit":
-            return Turn(GOODBYE, done=True)
+            return Turn(self.goodbye, done=True)
         if name == "/reset":
             self.conversation.reset()
             self.last = None
             return Turn("Starting afresh: I have forgotten what we were talking about.")
         if name == "/topics":
-            listing = render.render_topics(self.bot.knowledge, width, colour=self.colour, order=TOPIC_ORDER)
+            listing = render.render_topics(self.bot.content, width, colour=self.colour)
             return Turn(f"{listing}\n\n" + render.wrap(
                 'Ask about any of these by name (for example "tell me about teamwork"); Tab completes them.', width))
         if name == "/help":
             commands = "\n".join(f"- {command}: {what}" for command, what in COMMANDS.items())
-            return Turn(render.wrap(HELP.format(commands=commands), width, colour=self.colour))
+            text = HELP.format(commands=commands, subject=self.bot.content.guide.subject)
+            return Turn(render.wrap(text, width, colour=self.colour))
         return Turn(f"There is no command {name}. The commands are {', '.join(COMMANDS)}.")
 
 
@@ -146,10 +147,10 @@ class TopicCompleter(Completer):
     """Completes the whole line: the last reply's suggestions first, then topics (category and item
     titles) and the questions that ask for each item; commands after a "/"."""
 
-    def __init__(self, kb: KnowledgeBase, suggestions: Callable[[], Iterable[str]]) -> None:
+    def __init__(self, content: Content, suggestions: Callable[[], Iterable[str]]) -> None:
         self.suggestions = suggestions
-        choices = [(c.title, "topic") for c in render.ordered(kb, TOPIC_ORDER)]
-        for category in render.ordered(kb, TOPIC_ORDER):
+        choices = [(c.title, "topic") for c in content.categories.values()]
+        for category in content.categories.values():
             choices += [(item.title, category.noun) for item in category.items]
             choices += [(item.ask, "question") for item in category.items if item.ask]
         self.topics = _unique(choices)
@@ -175,12 +176,13 @@ def _unique(choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return list(seen.values())
 
 
-def history_path(environ: Mapping[str, str] | None = None) -> Path:
-    """Where questions are kept between runs: $CHATBOT_HISTORY_FILE, else the user's state folder
-    ($XDG_STATE_HOME/career-chatbot/history, by default ~/.local/state/career-chatbot/history)."""
+def history_path(configured: Path | None, environ: Mapping[str, str] | None = None) -> Path:
+    """Where questions are kept between runs: the `history_file` setting ($CHATBOT_HISTORY_FILE),
+    else the user's state folder ($XDG_STATE_HOME/career-chatbot/history, by default
+    ~/.local/state/career-chatbot/history)."""
     environ = os.environ if environ is None else environ
-    if environ.get("CHATBOT_HISTORY_FILE"):
-        return Path(environ["CHATBOT_HISTORY_FILE"]).expanduser()
+    if configured is not None:
+        return Path(configured).expanduser()
     state = environ.get("XDG_STATE_HOME", "")
     if not Path(state).is_absolute():
         home = Path(environ["HOME"]) if environ.get("HOME") else Path.home()
@@ -250,14 +252,15 @@ class Repl:
 
     def __init__(self, bot: Chatbot, *, input: Input | None = None, output: Output | None = None,
                  out: TextIO | None = None, err: TextIO | None = None,
-                 environ: Mapping[str, str] | None = None) -> None:
+                 environ: Mapping[str, str] | None = None, history_file: Path | None = None) -> None:
         self.out = out or sys.stdout
         err = err or sys.stderr
         colour = render.colour_enabled(self.out, environ)
         self.chat = Chat(bot, colour=colour)
-        self.history = QuestionHistory(history_path(environ), warn=lambda message: print(message, file=err))
+        self.history = QuestionHistory(history_path(history_file or bot.settings.history_file, environ),
+                                       warn=lambda message: print(message, file=err))
         self.session: PromptSession[str] = PromptSession(
-            history=self.history, completer=TopicCompleter(bot.knowledge, lambda: self.chat.suggestions),
+            history=self.history, completer=TopicCompleter(bot.content, lambda: self.chat.suggestions),
             complete_while_typing=False, key_bindings=key_bindings(), style=STYLE,
             color_depth=None if colour else ColorDepth.MONOCHROME, input=input, output=output)
 
@@ -271,7 +274,7 @@ class Repl:
                 self._show(LEAVE_HINT)
                 continue
             except EOFError:
-                self._show(GOODBYE)
+                self._show(self.chat.goodbye)
                 return 0
             turn = self.chat.respond(line, self._width())
             if turn.asked and turn.asked != line.strip():

@@ -16,8 +16,8 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from .errors import InputError
-from .normalize import STOP_WORDS, fold, normalize
+from ..errors import InputError
+from ..understanding.text import STOP_WORDS, fold, normalize
 
 MIN_SCORE = 75.0
 """Default similarity (0-100, rapidfuzz token_sort_ratio of the normalized content words) to share

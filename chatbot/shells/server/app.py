@@ -32,11 +32,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .bot import Chatbot
-from .errors import InputError
-from .reply import Reply
+from ...dialogue.bot import Chatbot
+from ...dialogue.conversation import Conversation
+from ...dialogue.reply import Reply
+from ...errors import InputError
+from ...settings import Settings
+from ...tools import unanswered
 from .sessions import MemorySessionStore, SessionStore
-from .settings import Settings
 
 STATIC = Path(__file__).resolve().parent / "static"
 ORIGIN = re.compile(r"https?://[^/\s]+")
@@ -87,9 +89,9 @@ class ChatService:
                                    "no conversation has this session_id (it may have expired); "
                                    "send the message without session_id to start a new one")
             conversation = found
-        reply = self.bot.ask(message, conversation)
+        reply = self.answer(message, conversation)
         self.store.save(session_id, conversation)
-        return JSONResponse({**reply.to_dict(), "body": reply.body or reply.text, "session_id": session_id})
+        return JSONResponse({**reply.to_dict(), "session_id": session_id})
 
     async def rasa_webhook(self, request: Request) -> Response:
         """Rasa's REST channel: the sender names the conversation, made on its first message."""
@@ -104,7 +106,7 @@ class ChatService:
         conversation = self.store.get(key)
         if conversation is None:
             conversation = self.store.create(key)[1]
-        reply = self.bot.ask(message, conversation)
+        reply = self.answer(message, conversation)
         self.store.save(key, conversation)
         return JSONResponse(rasa_messages(sender, reply))
 
@@ -116,6 +118,14 @@ class ChatService:
 
     async def health(self, request: Request) -> Response:
         return JSONResponse({"status": "ok", "sessions": len(self.store)})
+
+    def answer(self, message: str, conversation: Conversation) -> Reply:
+        """Ask the bot; log the question if it is one the unanswered log is for."""
+        log = self.settings.unanswered_log
+        reply = self.bot.ask(message, conversation, trace=log is not None)
+        if log is not None and unanswered.worth_logging(reply, self.settings.tuning.unsure_below):
+            unanswered.record(log, self.bot.clean(message), reply, unanswered.best_guess(reply))
+        return reply
 
     def message(self, body: dict[str, Any]) -> str:
         """The `message` field, checked: present, text, not blank, not over the question limit."""
@@ -161,7 +171,7 @@ def create_app(bot: Chatbot, settings: Settings | None = None, *, store: Session
         middleware.insert(0, Middleware(CORSMiddleware, allow_origins=list(settings.allowed_origins),
                                         allow_methods=["GET", "POST"], allow_headers=["Content-Type"], max_age=3600))
     handlers = {RequestError: _request_error, InputError: _input_error, HTTPException: _http_error}
-    return Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)  # type: ignore[arg-type]
+    return Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)
 
 
 def serve(bot: Chatbot, settings: Settings | None = None, *, log_level: str = "info") -> None:
@@ -198,7 +208,8 @@ async def read_json(request: Request, limit: int, timeout: float, *, strict_type
     except (ValueError, RecursionError):
         raise RequestError(400, "invalid_json", "the body is not valid JSON text (UTF-8, not nested too deeply)") from None
     if not isinstance(data, dict):
-        raise RequestError(400, "invalid_json", f'the body must be a JSON object such as {{"message": "hi"}}, not {_json_type(data)}')
+        raise RequestError(400, "invalid_json",
+                           f'the body must be a JSON object such as {{"message": "hi"}}, not {_json_type(data)}')
     return data
 
 

@@ -1,0 +1,275 @@
+"""Decide what a question gets, from its parse and the conversation: parse + state -> `Decision`.
+
+The policy is a pure function. It reads the `Parse` (never tokens) and the conversation's state
+(never changes it), and returns a `Decision`: which rule fired, the candidates it weighed, the
+margin that settled it, what to answer, and the conversation's next state. `answers.compose`
+turns a decision into a reply; `explain` prints the same decision, so the two cannot disagree.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, replace
+
+from ..content.model import Action, AnswerKind, Content, Item
+from ..settings import Tuning
+from ..understanding.parse import Candidate, Detail, Parse
+from .conversation import Choice, Conversation
+
+ANSWERING = frozenset({AnswerKind.ITEM, AnswerKind.ITEMS, AnswerKind.LIST, AnswerKind.SUMMARY})
+"""Kinds of answer that come from the guide itself (and so can be offered as a guess)."""
+MAX_ITEMS = 3
+"""At most this many items named together are explained in one answer."""
+
+
+class Rule(enum.Enum):
+    """The rule that settled a question."""
+
+    ANSWER = "answer"
+    """The best candidate clears the threshold."""
+    SPECIFIC = "specific"
+    """A named item was preferred to the list of its kind, which scored a little higher."""
+    CLARIFY = "clarify"
+    """One phrase names two things that score too close to call: the bot asks which."""
+    CLARIFIED = "clarified"
+    """The question answered the clarifying question before it."""
+    PAST_THE_END = "past_the_end"
+    """The question names a place past the end of a list ("the ninth step" of five)."""
+    UNSURE = "unsure"
+    """No candidate clears the threshold: a fallback with the closest guesses."""
+    FOLLOW_UP = "follow_up"
+    """A follow-up (next, previous, more, a question about "it") read against the conversation."""
+    END_OF_LIST = "end_of_list"
+    """A next or previous with nothing further that way."""
+    NO_CONTEXT = "no_context"
+    """A follow-up with nothing to follow."""
+
+
+class Reaction(enum.Enum):
+    """What kind of reply a decision asks for, beyond an intent's own answer."""
+
+    INTENT = "intent"
+    """The intent's own answer (an item, a list, small talk, not covered...)."""
+    UNSURE = "unsure"
+    CLARIFY = "clarify"
+    END_OF_LIST = "end_of_list"
+    NO_SUCH_PLACE = "no_such_place"
+    NO_CONTEXT = "no_context"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Everything the policy decided about one question, as plain values."""
+
+    rule: Rule
+    reaction: Reaction
+    intent: str
+    """The intent the reply reports: an intent's name, or `clarify`, `end_of_list`, `no_context`, `fallback`."""
+    confidence: float
+    state: Conversation
+    """The conversation after this question (a new value; the caller's is untouched)."""
+    fallback: bool = False
+    items: tuple[str, ...] = ()
+    """The items answered (an item answer), or the current item of an end-of-list reply."""
+    category: str | None = None
+    """The list answered, or the list of a place past its end."""
+    detail: Detail = Detail.SHORT
+    gap: str | None = None
+    place: int | None = None
+    """For a place past the end: the place asked for."""
+    direction: int = 0
+    """For the end of a list: +1 past its end, -1 before its start."""
+    chosen: Candidate | None = None
+    """The candidate answered (for follow-ups, the follow-up intent's candidate)."""
+    rival: Candidate | None = None
+    """The best candidate that would have given a different answer."""
+    candidates: tuple[Candidate, ...] = ()
+    """Everything weighed, best first."""
+    options: tuple[Choice, ...] = ()
+    """For a clarifying question: the choices, in order."""
+    context: str | None = None
+    """How the conversation filled in the question, if it did."""
+    threshold: float = 0.0
+    clarify_margin: float = 0.0
+
+    @property
+    def margin(self) -> float | None:
+        """How far the answer's candidate led the best rival, when there was one."""
+        if self.chosen is None or self.rival is None:
+            return None
+        return self.chosen.score - self.rival.score
+
+
+def decide(parse: Parse, conversation: Conversation, content: Content, tuning: Tuning) -> Decision:
+    """The decision for one parsed question in one conversation."""
+    return _Policy(content, tuning).decide(parse, conversation)
+
+
+@dataclass(frozen=True)
+class _Policy:
+    content: Content
+    tuning: Tuning
+
+    def decide(self, parse: Parse, conversation: Conversation) -> Decision:
+        state = replace(conversation, pending=(), turns=conversation.turns + 1)
+        candidates = parse.candidates
+        if conversation.pending:
+            chosen = self._choose(conversation.pending, parse)
+            if chosen is not None:
+                return self._answer(Rule.CLARIFIED, chosen, parse, state, candidates,
+                                    context="answer to the clarifying question")
+        place = parse.place
+        if place is not None and place.item is None:  # "the ninth step" of five
+            return self._decision(Rule.PAST_THE_END, Reaction.NO_SUCH_PLACE, "end_of_list", 1.0, state,
+                                  candidates, category=place.category, place=place.number)
+        best = parse.best
+        if best is None or best.score < self.tuning.threshold:
+            return self._decision(Rule.UNSURE, Reaction.UNSURE, "fallback", best.score if best else 0.0, state,
+                                  candidates, fallback=True, chosen=best)
+        if self.content.intents[best.intent].answer is AnswerKind.FOLLOWUP:
+            return self._follow_up(best, parse, state)
+        rule = Rule.ANSWER
+        specific = self._prefer_specific(best, candidates)
+        if specific is not best:
+            rule, best = Rule.SPECIFIC, specific
+        rival = next((c for c in candidates[1:] if self._answer_key(best) != self._answer_key(c)), None)
+        choice = self._ambiguity(best, rival, parse)
+        if choice is not None:
+            options = tuple(Choice(c.intent, c.items[0] if c.items else None, c.score) for c in choice)
+            return self._decision(Rule.CLARIFY, Reaction.CLARIFY, "clarify", choice[0].score,
+                                  replace(state, pending=options), candidates, fallback=True, chosen=choice[0],
+                                  rival=choice[1], options=options)
+        context = None
+        if place is not None and place.implied and place.item in best.items:
+            context = f"item {place.number} of the {place.category}"
+        return self._answer(rule, best, parse, state, candidates, context=context, rival=rival)
+
+    def _decision(self, rule: Rule, reaction: Reaction, intent: str, confidence: float, state: Conversation,
+                  candidates: tuple[Candidate, ...], **values: object) -> Decision:
+        return Decision(rule, reaction, intent, max(0.0, min(1.0, confidence)), state, candidates=candidates,
+                        threshold=self.tuning.threshold, clarify_margin=self.tuning.clarify_margin,
+                        **values)  # type: ignore[arg-type]
+
+    def _answer(self, rule: Rule, candidate: Candidate, parse: Parse, state: Conversation,
+                candidates: tuple[Candidate, ...], *, context: str | None = None,
+                rival: Candidate | None = None) -> Decision:
+        """The intent's own answer; an item answer makes its item current, a list its list."""
+        intent = self.content.intents[candidate.intent]
+        items: tuple[str, ...] = ()
+        if intent.answer in (AnswerKind.ITEM, AnswerKind.ITEMS):
+            items = (candidate.items or ((intent.item,) if intent.item else intent.items))[:MAX_ITEMS]
+            state = self._focus_on(self.content.item(items[0] if intent.answer is AnswerKind.ITEMS else items[-1]),
+                                   state)
+        elif intent.answer is AnswerKind.LIST:
+            state = replace(state, item=None, listed=intent.category)
+        return self._decision(rule, Reaction.INTENT, intent.name, candidate.score, state, candidates,
+                              fallback=intent.is_fallback, items=items, category=intent.category,
+                              detail=parse.detail, gap=candidate.gap, chosen=candidate, rival=rival, context=context)
+
+    def _follow_up(self, candidate: Candidate, parse: Parse, state: Conversation) -> Decision:
+        """next / previous / more / "do I need it?": all lean on the current item."""
+        content, candidates = self.content, parse.candidates
+        action = content.intents[candidate.intent].action
+        walking = action in (Action.NEXT, Action.PREVIOUS)
+        if parse.items:  # "tell me more about teamwork", "what comes after step 2": no context needed
+            state = replace(state, item=parse.items[0])
+        named = parse.categories[0] if parse.categories else None
+        current = content.items.get(state.item) if state.item else None
+        if walking and named and (current is None or current.category != named):
+            return self._explain(content.categories[named].items[0], candidate, state, f"first of the {named}")
+        if current is None:
+            return self._decision(Rule.NO_CONTEXT, Reaction.NO_CONTEXT, "no_context", candidate.score, state,
+                                  candidates, fallback=True, chosen=candidate)
+        if walking and current.category not in content.lists:
+            if state.listed is None:
+                return self._decision(Rule.NO_CONTEXT, Reaction.NO_CONTEXT, "no_context", candidate.score, state,
+                                      candidates, fallback=True, chosen=candidate)
+            first = content.categories[state.listed].items[0]
+            return self._explain(first, candidate, state, f"first of the {state.listed}")
+        if walking:
+            step = 1 if action is Action.NEXT else -1
+            neighbour = content.neighbour(current, step)
+            context = f"{action.value} after {current.id}"  # type: ignore[union-attr]
+            if neighbour is None:
+                return self._decision(Rule.END_OF_LIST, Reaction.END_OF_LIST, "end_of_list", candidate.score, state,
+                                      candidates, items=(current.id,), category=current.category, direction=step,
+                                      chosen=candidate, context=context)
+            return self._explain(neighbour, candidate, state, context)
+        detail = Detail.LONG if action is Action.MORE else Detail.SHORT
+        return self._explain(current, candidate, state, f"{action.value} about {current.id}",  # type: ignore[union-attr]
+                             detail=detail)
+
+    def _explain(self, item: Item, candidate: Candidate, state: Conversation, context: str, *,
+                 detail: Detail = Detail.SHORT) -> Decision:
+        """Answer about `item` as the intent that answers it on its own would."""
+        intent = self.content.answering[item.id]
+        return self._decision(Rule.FOLLOW_UP, Reaction.INTENT, intent, candidate.score, self._focus_on(item, state),
+                              (candidate,), items=(item.id,), detail=detail, chosen=candidate, context=context)
+
+    def _focus_on(self, item: Item, state: Conversation) -> Conversation:
+        """`item` becomes the current one; its list becomes the one "the third one" reads, if it is
+        a list people walk."""
+        listed = item.category if item.category in self.content.lists else state.listed
+        return replace(state, item=item.id, listed=listed)
+
+    def _choose(self, options: tuple[Choice, ...], parse: Parse) -> Candidate | None:
+        """Which option of a clarifying question the question picked: by its place or by naming its kind."""
+        picked = None
+        if parse.pick is not None and 0 < parse.pick <= len(options):
+            picked = options[parse.pick - 1]
+        else:
+            for option in options:
+                intent = self.content.intents.get(option.intent)
+                category = intent and (intent.slot or intent.category)
+                if category and category in parse.categories:
+                    picked = option
+                    break
+        if picked is None or picked.intent not in self.content.intents:
+            return None
+        return Candidate(picked.intent, picked.score, "", (picked.item,) if picked.item else ())
+
+    def _prefer_specific(self, best: Candidate, candidates: tuple[Candidate, ...]) -> Candidate:
+        """A question that names one item of a list ("I'm a perfectionist, is that good for this
+        job?") is about that item, even when it reads a little more like a request for the list."""
+        intent = self.content.intents[best.intent]
+        if intent.answer is not AnswerKind.LIST:
+            return best
+        for candidate in candidates:
+            if (self.content.intents[candidate.intent].slot == intent.category
+                    and candidate.score >= self.tuning.threshold
+                    and best.score - candidate.score <= self.tuning.specific_margin):
+                return candidate
+        return best
+
+    def _answer_key(self, candidate: Candidate) -> str:
+        """What a candidate answers: its main item, the list it shows, or else its intent."""
+        intent = self.content.intents[candidate.intent]
+        main = candidate.items or ((intent.item,) if intent.item else intent.items)
+        if main:
+            return main[0]
+        return f"list:{intent.category}" if intent.answer is AnswerKind.LIST else intent.name
+
+    def _ambiguity(self, best: Candidate, rival: Candidate | None,
+                   parse: Parse) -> tuple[Candidate, Candidate] | None:
+        """The two readings to ask about, when the one phrase that names something in the question
+        could mean two things: two items of one kind ("testing": of equipment, or quality
+        control?), or two of different kinds that score too close to call. Not when one merely
+        supports the other (a skill and the related article about it are one subject)."""
+        if not best.items or len(parse.named) != 1:
+            return None  # nothing named, or other words of the question already say which
+        phrase = parse.named[0]
+        named = [i for i in phrase if i in best.items]
+        if len(named) > 1:
+            return replace(best, items=(named[0],)), replace(best, items=(named[1],))
+        if rival is None or not rival.items or best.score - rival.score >= self.tuning.clarify_margin:
+            return None
+        first, second = self.content.item(best.items[0]), self.content.item(rival.items[0])
+        both = first.id in phrase and second.id in phrase
+        return (best, rival) if both and not self._supports(first, second) else None
+
+    def _supports(self, a: Item, b: Item) -> bool:
+        """True when one item only backs the other up: linked by see_also, and one of them is not
+        part of a list people choose from (a related article, a fact about the role)."""
+        linked = b.id in a.see_also or a.id in b.see_also
+        lists = self.content.lists
+        return linked and not (a.category in lists and b.category in lists)

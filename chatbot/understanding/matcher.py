@@ -1,0 +1,255 @@
+"""Score a question against every intent's examples and rank the intents: question -> `Parse`.
+
+Examples are normalized and masked once at load time ("what does {item} involve" becomes
+`what doe involv STEPS` for a step intent). A question is read the same way, then compared with
+every example by cosine similarity of IDF-weighted tokens, found through an inverted index so a
+question only touches the examples it shares a telling word with. Words that occur in many intents
+("what", "technician") weigh little; words that single out an intent weigh a lot; words the bot
+has never seen weigh in the question alone, pulling unrelated questions below the threshold.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+from ..content import template
+from ..content.model import AnswerKind, Content, Intent
+from ..settings import Tuning
+from .lexicon import GAP, Lexicon, build_lexicon, concept_token, item_token, sentinel
+from .parse import Candidate, Detail, Mention, Parse, Place, Reading
+from .text import STOP_WORDS, focus, words
+
+WHOLE_MESSAGE_ONLY = frozenset({AnswerKind.TEXT, AnswerKind.FOLLOWUP})
+"""Answers that one sentence of a longer message cannot win on its own."""
+BACK_REFERENCES = frozenset({"that", "it", "this", "those", "them", "these"})
+"""Words with which one sentence of a message points at another: such a sentence is not read alone."""
+MORE_WORDS = frozenset({"more"})
+"""Words that ask for the longer answer ("tell me more about teamwork")."""
+PICK_WORDS = {"1st": 1, "2nd": 2}
+"""Ordinals that pick one option of a clarifying question."""
+TIE_ORDER = (AnswerKind.ITEM, AnswerKind.ITEMS, AnswerKind.LIST, AnswerKind.SUMMARY, AnswerKind.NOT_COVERED,
+             AnswerKind.OUT_OF_SCOPE, AnswerKind.FOLLOWUP, AnswerKind.TEXT)
+"""How exact ties are broken: an answer from the guide first, then an honest fallback, then a move
+in the conversation or small talk; within one kind, by intent name. Never by file name or order."""
+SLOT_MARK = "zzslotzz"
+GAP_MARK = "zzgapzz"
+
+
+@dataclass
+class Example:
+    """One masked example utterance, ready to score."""
+
+    intent: str
+    text: str
+    tokens: frozenset[str]
+    norm: float = 0.0
+
+
+@dataclass
+class IntentMatcher:
+    """Built once from the content; `parse` is the per-question hot path."""
+
+    lexicon: Lexicon
+    intents: dict[str, Intent]
+    tuning: Tuning
+    examples: list[Example] = field(default_factory=list)
+    index: dict[str, list[int]] = field(default_factory=dict)
+    idf: dict[str, float] = field(default_factory=dict)
+    common: frozenset[str] = frozenset()
+    """Tokens too frequent to find candidates by (they still score the examples found)."""
+    order: dict[str, int] = field(default_factory=dict)
+    """Intent name -> its place in `TIE_ORDER`: breaks exact ties the same way every time."""
+    unknown_weight: float = 0.0
+
+    @classmethod
+    def build(cls, content: Content, tuning: Tuning) -> IntentMatcher:
+        """Build the lexicon, mask the examples and weigh every word."""
+        lexicon = build_lexicon(content, tuning)
+        concepts = {name: concept_token(name) for name in content.vocabulary.concepts}
+        marked: list[tuple[Intent, str, str]] = []  # intent, example as written, placeholders marked
+        for intent in content.intents.values():
+            for example in intent.examples:
+                text = template.substitute(example, lambda name: f" {_mark(name, concepts)} ")
+                lexicon.vocabulary.update(w for w in words(text) if w not in (SLOT_MARK, GAP_MARK))
+                marked.append((intent, example, text))
+        lexicon.freeze(tuning)
+        ties = sorted(content.intents.values(), key=lambda i: (TIE_ORDER.index(i.answer), i.name))
+        matcher = cls(lexicon, dict(content.intents), tuning, order={i.name: rank for rank, i in enumerate(ties)})
+        # Items of a category no intent takes as a slot (the role's facets) read as themselves, and
+        # the intent that answers one gets it as an example of its own; items of slotted
+        # categories all read as their category's sentinel.
+        slotted = {i.slot for i in content.intents.values() if i.slot}
+        lexicon.itemized = set(content.categories) - slotted
+        for intent, example, text in marked:
+            masked = lexicon.read(text, in_view=content.guide.default_list).masked
+            slot = sentinel(intent.slot) if intent.slot else SLOT_MARK
+            tokens = frozenset(slot if t == SLOT_MARK else GAP if t == GAP_MARK else t for t in masked)
+            matcher.examples.append(Example(intent.name, example, tokens))
+        for intent in content.intents.values():
+            if intent.item and content.items[intent.item].category in lexicon.itemized:
+                matcher.examples.append(Example(intent.name, "{item}", frozenset({item_token(intent.item)})))
+        matcher._weigh()
+        return matcher
+
+    def _weigh(self) -> None:
+        tuning = self.tuning
+        weights = {**{word: tuning.stop_weight for word in STOP_WORDS}, GAP: tuning.gap_weight}
+        intents_with: dict[str, set[str]] = defaultdict(set)
+        for example in self.examples:
+            for token in example.tokens:
+                intents_with[token].add(example.intent)
+        total = len({e.intent for e in self.examples})
+        self.idf = {t: (math.log(total / len(names)) + tuning.idf_floor) * weights.get(t, 1.0)
+                    for t, names in intents_with.items()}
+        self.unknown_weight = math.log(total / 2)
+        index: dict[str, list[int]] = defaultdict(list)
+        for position, example in enumerate(self.examples):
+            example.norm = math.sqrt(sum(self.idf[t] ** 2 for t in example.tokens))
+            for token in example.tokens:
+                index[token].append(position)
+        self.index = dict(index)
+        crowded = max(tuning.common_floor, int(tuning.common_share * len(self.examples)))
+        self.common = frozenset(t for t, postings in self.index.items() if t in STOP_WORDS or len(postings) > crowded)
+
+    def read(self, text: str, *, in_view: str) -> Reading:
+        """Normalize, correct and mask a question (see `Lexicon.read`)."""
+        return self.lexicon.read(text, in_view=in_view)
+
+    def parse(self, text: str, *, in_view: str, limit: int = 5) -> Parse:
+        """Read a question and rank the intents for it; a longer message is also scored sentence
+        by sentence (see `text.focus`), and each intent keeps its best score. `in_view` is the
+        list a bare "the third one" picks from."""
+        pieces = focus(text, self.tuning.max_sentences) or [text]
+        readings = [self.read(piece, in_view=in_view) for piece in pieces]
+        best: dict[str, Candidate] = {}
+        for number, reading in enumerate(readings):
+            if number and (not reading.mentions and BACK_REFERENCES & set(reading.tokens)
+                           or len(set(reading.tokens) - STOP_WORDS) < 2):
+                continue  # "..., what does that mean", "..., like the definition": not a question alone
+            piece_weight = _piece_weight(text, pieces, number, self.tuning.statement)
+            for masked, mentions, weight in self._interpretations(reading):
+                for candidate in self.score(masked, mentions, weight * piece_weight, limit):
+                    if self.intents[candidate.intent].answer in WHOLE_MESSAGE_ONLY and len(pieces) > 1:
+                        if number:
+                            continue  # "good evening." or "ok, back" is not the point of a longer message
+                        candidate = replace(candidate, score=candidate.score * self.tuning.aside)
+                    current = best.get(candidate.intent)
+                    if current is None or candidate.score > current.score:
+                        best[candidate.intent] = candidate
+        ranked = sorted(best.values(), key=lambda c: (-c.score, self.order[c.intent]))[:limit]
+        return self._finish(text, readings[0], tuple(ranked), tuple(pieces[1:]))
+
+    def _finish(self, text: str, reading: Reading, candidates: tuple[Candidate, ...],
+                pieces: tuple[str, ...]) -> Parse:
+        """The parse of the whole question: what it names, a place, the detail asked, a pick."""
+        mentions = reading.mentions
+        place = next((Place(m.category, m.position, m.items[0] if m.items else None, m.implied)
+                      for m in mentions if m.position is not None and m.category), None)
+        categories = tuple(dict.fromkeys(self.lexicon.categories[t] for t in reading.tokens
+                                         if t in self.lexicon.categories))
+        tokens = reading.tokens
+        pick = next((PICK_WORDS[t] for t in tokens if t in PICK_WORDS), None)
+        if pick is None and tokens in (("1",), ("2",)):
+            pick = int(tokens[0])
+        return Parse(
+            question=text, candidates=candidates,
+            named=tuple(m.items for m in mentions if m.items),
+            categories=categories, place=place,
+            detail=Detail.LONG if MORE_WORDS & set(tokens) else Detail.SHORT,
+            pick=pick, reading=reading, pieces=pieces)
+
+    def score(self, masked: Iterable[str], mentions: tuple[Mention, ...] = (), factor: float = 1.0,
+              limit: int = 5) -> list[Candidate]:
+        """The `limit` best intents for one masked reading. Examples are found through the
+        question's distinctive words only; common words (function words, and words in a large
+        share of the examples) then add to the examples already found. So the cost follows the
+        examples that share a telling word with the question, not the size of the data."""
+        best: dict[str, tuple[float, int]] = {}
+        for position, score in self.similarities(masked).items():
+            name = self.examples[position].intent
+            if name not in best or score > best[name][0]:
+                best[name] = (score, position)
+        gap = next((m.gap for m in mentions if m.gap), None)
+        candidates: list[Candidate] = []
+        for score, position in sorted(best.values(), reverse=True):
+            example = self.examples[position]
+            intent = self.intents[example.intent]
+            items = self._slot_items(intent, mentions)
+            if intent.slot and not items:
+                continue  # a slot intent needs the question to name an item of its category
+            candidates.append(Candidate(intent.name, min(1.0, score * factor), example.text, items, gap))
+            if len(candidates) == limit:
+                break
+        return candidates
+
+    def similarities(self, masked: Iterable[str]) -> dict[int, float]:
+        """Cosine similarity of masked tokens to every example that shares a telling word with
+        them, by example index: the one similarity the matcher ranks by and `validate` checks
+        examples with."""
+        tokens = set(masked)
+        weights = {t: self.idf.get(t, self.tuning.stop_weight if t in STOP_WORDS else self.unknown_weight)
+                   for t in tokens}
+        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        telling = {t for t in tokens if t in self.index and t not in self.common}
+        dots: dict[int, float] = defaultdict(float)
+        for token in telling or tokens:
+            weight = weights[token] ** 2
+            for position in self.index.get(token, ()):
+                dots[position] += weight
+        function_words = [(t, weights[t] ** 2) for t in tokens - telling if t in self.index] if telling else []
+        scores = {}
+        for position, dot in dots.items():
+            example = self.examples[position]
+            dot += sum(w for t, w in function_words if t in example.tokens)
+            scores[position] = dot / (norm * example.norm)
+        return scores
+
+    def _slot_items(self, intent: Intent, mentions: tuple[Mention, ...]) -> tuple[str, ...]:
+        """The items the question names that can fill the intent's slot, in order."""
+        if not intent.slot:
+            return ()
+        category_of = self.lexicon.item_category
+        return tuple(dict.fromkeys(i for m in mentions for i in m.items if category_of[i] == intent.slot))
+
+    def _interpretations(self, reading: Reading) -> list[tuple[tuple[str, ...], tuple[Mention, ...], float]]:
+        """The masked question once per reading of an ambiguous mention: a phrase naming items of
+        two categories is scored both ways, and the better reading wins. Readings other than the
+        first (the category that comes first in the guide's order) count a little less, so that a plain
+        "teamwork skills" means the skill, and only "teamwork skills in general" the related article."""
+        variants: list[tuple[list[Mention], float]] = [([], 1.0)]
+        for mention in reading.mentions:
+            categories = list(dict.fromkeys(self.lexicon.item_category[i] for i in mention.items))
+            if len(categories) <= 1 or len(variants) >= 4:
+                variants = [(kept + [mention], weight) for kept, weight in variants]
+                continue
+            variants = [
+                (kept + [replace(mention, token=sentinel(category), category=category,
+                                 items=tuple(i for i in mention.items if self.lexicon.item_category[i] == category))],
+                 weight * (1.0 if rank == 0 else self.tuning.alternative_reading))
+                for kept, weight in variants for rank, category in enumerate(categories)
+            ]
+        if len(variants) == 1:
+            return [(reading.masked, reading.mentions, 1.0)]
+        return [(self.lexicon.mask(reading.tokens, tuple(kept)), tuple(kept), weight) for kept, weight in variants]
+
+
+def _piece_weight(text: str, pieces: list[str], number: int, statement: float) -> float:
+    """How much a piece of a message counts: the whole message and its questions fully, a
+    statement less when the message asks something elsewhere."""
+    if number == 0 or "?" not in text or pieces[number].rstrip().endswith("?"):
+        return 1.0
+    if number == len(pieces) - 1 and text.rstrip().endswith("?"):
+        return 1.0  # the last clause of a message that ends by asking
+    return statement
+
+
+def _mark(name: str, concepts: dict[str, str]) -> str:
+    """What a `{placeholder}` in an example stands for (placeholders were checked at load)."""
+    if name == "item":
+        return SLOT_MARK
+    if name == "gap":
+        return GAP_MARK
+    return concepts[name]

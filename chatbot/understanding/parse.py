@@ -1,0 +1,102 @@
+"""What the understanding layer makes of one question: a finished value the dialogue policy reads.
+
+The policy never looks at tokens: everything it needs (the ranked intents, the items and lists
+named, a place in a list, whether more detail was asked for, an ordinal pick) is a field here.
+The reading (tokens, corrections, masked text, mentions) rides along for `explain`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Detail(enum.Enum):
+    """How much the question asks for."""
+
+    SHORT = "short"
+    LONG = "long"
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A run of question tokens that names something the bot knows."""
+
+    start: int
+    end: int
+    token: str
+    """What the run becomes in masked text: a sentinel, a category word or a concept word."""
+    items: tuple[str, ...] = ()
+    """Knowledge item ids it may name (more than one when the phrase is ambiguous)."""
+    gap: str | None = None
+    category: str | None = None
+    position: int | None = None
+    """A place in a list ("third" -> 3, "last" -> -1), when the mention names one by position."""
+    implied: bool = False
+    """True when the list was not named ("the third one") and the list in view was used."""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The question as the lexicon read it."""
+
+    tokens: tuple[str, ...]
+    """Normalized, typo-corrected tokens."""
+    masked: tuple[str, ...]
+    """Tokens with mentions replaced by their symbols: what the matcher scores."""
+    mentions: tuple[Mention, ...]
+    corrections: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One intent's best score for a question, the example that earned it, and the slots found."""
+
+    intent: str
+    score: float
+    example: str
+    items: tuple[str, ...] = ()
+    """Knowledge items that fill the intent's slot, in the order the question names them."""
+    gap: str | None = None
+
+
+@dataclass(frozen=True)
+class Place:
+    """A place in a list that the question names: "step 3", "the third one", "the last skill"."""
+
+    category: str
+    number: int
+    """1-based; -1 for "the last"."""
+    item: str | None
+    """The item at that place, or None when the list is shorter."""
+    implied: bool
+    """True when the list was not named and the one in view was read."""
+
+
+@dataclass(frozen=True)
+class Parse:
+    """Everything understood about one question."""
+
+    question: str
+    candidates: tuple[Candidate, ...]
+    """The best intents, best first."""
+    named: tuple[tuple[str, ...], ...] = ()
+    """For each phrase that names knowledge items, the items it may mean, in question order."""
+    categories: tuple[str, ...] = ()
+    """Lists named outright by a word ("next skill", "the step"), in question order."""
+    place: Place | None = None
+    detail: Detail = Detail.SHORT
+    pick: int | None = None
+    """An ordinal on its own or nearly ("the first", "2"): how an answer to a clarifying question picks."""
+    reading: Reading | None = None
+    pieces: tuple[str, ...] = ()
+    """Sentences and the last clause of a longer message, each also scored on its own."""
+
+    @property
+    def items(self) -> tuple[str, ...]:
+        """Every item the question names, in order, each once."""
+        return tuple(dict.fromkeys(item for group in self.named for item in group))
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
