@@ -35,7 +35,7 @@ from chatbot.tools.evaluation import load_cases, load_dialogues  # noqa: E402
 GNU_TIME = "/usr/bin/time" if Path("/usr/bin/time").exists() else None
 QUESTIONS = ROOT / "tests" / "data" / "questions.yaml"
 DIALOGUES = ROOT / "tests" / "data" / "dialogues.yaml"
-WORDS = ROOT / "chatbot" / "english_words.txt"
+WORDS = ROOT / "chatbot" / "understanding" / "english_words.txt"
 LEADS = ["what is", "what are the", "how do i", "how does", "tell me about", "can you explain", "why is",
          "do i need", "where can i", "is there", "what does a", "how much", "which", "who does", "when should i"]
 """Question openings for synthetic examples, so common words are as common as in real data."""
@@ -124,7 +124,7 @@ def per_question(bot: Chatbot, questions: list[str], rounds: int) -> tuple[float
 def synthetic_intents(folder: Path, examples: int) -> Path:
     """The bundled intents plus generated ones, `examples` examples in all (10 per new intent)."""
     shutil.copytree(Settings().intents_dir, folder)
-    bundled = sum(len(i.examples) for i in Chatbot.load().intents.values())
+    bundled = sum(len(i.examples) for i in Chatbot.load().content.intents.values())
     rng = random.Random(examples)
     words = [w for w in WORDS.read_text(encoding="utf-8").split("\n") if w and not w.startswith("#")]
     weights = [1 / (rank + 10) for rank in range(len(words))]  # a Zipf-like spread of word frequencies
@@ -133,9 +133,13 @@ def synthetic_intents(folder: Path, examples: int) -> Path:
     for n in range((examples - bundled) // 10):
         topic = rng.choices(words, weights, k=2)
         lines += [f"  - name: synthetic_{n}", "    answer: text", f"    text: Synthetic answer {n}.", "    examples:"]
-        for _ in range(10):
+        made: set[str] = set()
+        while len(made) < 10:
             extra = rng.choices(words, weights, k=rng.randint(1, 3))
-            lines.append(f"      - {rng.choice(LEADS)} {' '.join(topic + extra)}")
+            example = f"{rng.choice(LEADS)} {' '.join(topic + extra)}"
+            if example not in made:
+                made.add(example)
+                lines.append(f"      - {example}")
     (folder / "synthetic.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return folder
 

@@ -97,11 +97,31 @@ def test_eval_a_missing_file_is_a_usage_error(tmp_path: Path, capsys: pytest.Cap
     assert "cannot read" in capsys.readouterr().err
 
 
-def test_eval_a_malformed_file_is_a_data_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_eval_a_file_that_is_not_a_labelled_set_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text("- q: hello\n  intent: greeting\n- q: bye\n")
-    assert main(["eval", str(path)]) == 1
-    assert f"{path}:3" in capsys.readouterr().err
+    assert main(["eval", str(path)]) == 2  # the user's input, not the bot's data (exit 1)
+    err = capsys.readouterr().err
+    assert "not a labelled set" in err and f"{path}:3" in err
+
+
+def test_eval_sweeps_a_tuning_value(capsys: pytest.CaptureFixture[str]) -> None:
+    questions = str(Path(__file__).parent / "data" / "questions.yaml")
+    assert main(["eval", questions, "--sweep", "threshold=0.3,0.9"]) == 0
+    low, high = capsys.readouterr().out.splitlines()[1:3]
+    assert low.split()[0] == "0.3" and high.split()[0] == "0.9"
+    assert float(low.split()[1].rstrip("%")) > float(high.split()[1].rstrip("%"))
+    assert main(["eval", questions, "--set", "thresold=0.5"]) == 2
+    assert "unknown setting 'thresold'" in capsys.readouterr().err
+
+
+def test_schema_prints_a_json_schema_for_each_kind_of_file(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    assert main(["schema", "category"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert {"category", "items", "plural"} <= set(schema["properties"]) and "plural" in schema["required"]
+    assert schema["properties"]["items"]["items"]["required"][:2] == ["id", "title"]
 
 
 def test_ask_explain(capsys: pytest.CaptureFixture[str]) -> None:

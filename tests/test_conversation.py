@@ -136,3 +136,34 @@ def test_other_words_of_the_question_settle_an_ambiguous_one(chat):
 
 def test_a_skill_and_its_related_article_are_not_a_choice(chat):
     assert chat("teamwork").item == "skill.teamwork"
+
+
+def test_a_conversation_is_plain_data_that_round_trips_through_json(bot):
+    import json
+
+    chat = Conversation()
+    bot.ask("what skills do i need", chat)
+    bot.ask("testing", chat)  # a clarifying question is pending
+    saved = json.loads(json.dumps(chat.to_dict()))
+    assert saved["version"] == 1 and saved["listed"] == "skills" and len(saved["pending"]) == 2
+    restored = Conversation.from_dict(saved)
+    assert restored == chat
+    assert bot.ask("the second", restored).item == bot.ask("the second", chat).item == "duty.quality-control"
+
+
+def test_a_conversation_saved_by_another_release_is_refused_clearly():
+    from chatbot import InputError
+
+    with pytest.raises(InputError, match="saved by a newer release"):
+        Conversation.from_dict({"version": 99, "item": None})
+    with pytest.raises(InputError, match="not a saved conversation this release can read"):
+        Conversation.from_dict({"item": "skill.maths"})
+    with pytest.raises(InputError, match="turns as a whole number"):
+        Conversation.from_dict({"version": 1, "turns": "many"})
+
+
+def test_a_saved_conversation_naming_what_the_data_no_longer_has_starts_clean(bot):
+    chat = Conversation.from_dict({"version": 1, "item": "skill.juggling", "listed": "hobbies",
+                                   "pending": [{"intent": "gone", "item": None, "score": 0.5}], "turns": 3})
+    assert bot.ask("next", chat).intent == "no_context"
+    assert chat.item is None and chat.turns == 4

@@ -84,6 +84,7 @@ class FieldSpec:
     required: bool
     doc: str
     placeholders: tuple[str, ...] | None
+    default: Any = None
 
 
 @functools.cache
@@ -95,8 +96,9 @@ def fields_of(cls: Any) -> tuple[FieldSpec, ...]:
         if f.metadata.get("derived"):
             continue
         required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        default = None if f.default is dataclasses.MISSING else f.default
         out.append(FieldSpec(f.name, f.metadata.get("key") or f.name, hints[f.name], required,
-                             f.metadata.get("doc", ""), f.metadata.get("placeholders")))
+                             f.metadata.get("doc", ""), f.metadata.get("placeholders"), default))
     return tuple(out)
 
 
@@ -279,9 +281,13 @@ def _json_type(hint: Any) -> dict[str, Any]:
     return {"type": "object", "additionalProperties": _json_type(args[1])}
 
 
-def reference(cls: type) -> list[tuple[str, str, bool, str]]:
-    """(key, kind, required, what it is) for each field of a model class, for the docs."""
-    return [(f.key, kind_name(f.hint), f.required, f.doc) for f in fields_of(cls)]
+def reference(cls: type) -> list[tuple[str, str, str, str]]:
+    """(key, kind, "required" or the default, what it is) for each field of a model class, for the docs."""
+    def default(field: FieldSpec) -> str:
+        if field.required:
+            return "required"
+        return f"`{field.default}`" if isinstance(field.default, str) else ""
+    return [(f.key, kind_name(f.hint), default(f), f.doc) for f in fields_of(cls)]
 
 
 def kind_name(hint: Any) -> str:

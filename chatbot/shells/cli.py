@@ -260,33 +260,93 @@ def run_validate(args: argparse.Namespace) -> int:
 
 def add_eval(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
-        "eval", help="score the bot on a labelled question or dialogue file",
+        "eval", help="score the bot on labelled question or dialogue files",
         description="Ask every labelled question (or replay every dialogue, turn by turn) and report "
                     "accuracy, fallback precision and recall, per-intent precision/recall/F1, the most "
-                    "confused intents and every miss. The file format is that of tests/data/.",
+                    "confused intents and every miss. Several files are scored together. The file format "
+                    "is that of tests/data/. --set tries other tuning values; --sweep compares several.",
         epilog="examples:\n  chatbot eval tests/data/questions.yaml\n  chatbot eval tests/data/dialogues.yaml --json\n"
-               "  chatbot eval tests/data/questions.yaml --min-accuracy 0.9   # exit 1 below 90%",
+               "  chatbot eval tests/data/questions.yaml --min-accuracy 0.9   # exit 1 below 90%\n"
+               "  chatbot eval tests/data/questions.yaml --set threshold=0.5\n"
+               "  chatbot eval tests/data/more/*.yaml --sweep threshold=0.4,0.45,0.5\n\n"
+               f"tuning values: {', '.join(_tuning_names())}",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("file", metavar="FILE", help="a YAML list of {q, intent, item} or of {name, turns}")
+    parser.add_argument("files", nargs="+", metavar="FILE", help="a YAML list of {q, intent, item} or of {name, turns}")
     parser.add_argument("--json", action="store_true", help="print the full report as JSON")
     parser.add_argument("--min-accuracy", type=float, metavar="X",
                         help="exit with status 1 when the accuracy is below X (a share, such as 0.9)")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="use another value for one tuning number (repeatable)")
+    parser.add_argument("--sweep", metavar="NAME=V1,V2,...",
+                        help="score once per value of one tuning number and print a table")
     data_options(parser)
     parser.set_defaults(run=run_eval)
+
+
+def _tuning_names() -> list[str]:
+    from ..settings import tuning_names
+
+    return tuning_names()
+
+
+def _assignment(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip() or not value.strip():
+        raise InputError(f"expected NAME=VALUE, such as threshold=0.5, not {text!r}")
+    return name.strip(), value.strip()
 
 
 def run_eval(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ..tools.evaluation import evaluate_file
+    from ..tools.evaluation import evaluate_files
 
-    if not Path(args.file).is_file():
-        raise InputError(f"cannot read {args.file}: no such file")
-    report = evaluate_file(load_bot(args), Path(args.file))
+    paths = [Path(name) for name in args.files]
+    for path in paths:
+        if not path.is_file():
+            raise InputError(f"cannot read {path}: no such file")
+    bot = load_bot(args)
+    tuning = bot.settings.tuning.replace(**dict(_assignment(text) for text in args.set))
+    if args.sweep:
+        name, values = _assignment(args.sweep)
+        rows = []
+        for value in values.split(","):
+            report = evaluate_files(bot.with_tuning(tuning.replace(**{name: value})), paths)
+            rows.append((value, report))
+        if args.json:
+            print(json.dumps([{"value": v, **r.summary()} for v, r in rows], indent=2))
+        else:
+            print(f"{name:>12}  accuracy  fallback recall  fallback precision")
+            for value, report in rows:
+                print(f"{value:>12}  {report.accuracy:8.1%}  {report.fallback_rate:15.1%}  {report.fallback_precision:18.1%}")
+        return EXIT_OK
+    if tuning != bot.settings.tuning:
+        bot = bot.with_tuning(tuning)
+    report = evaluate_files(bot, paths)
     print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if args.json else report.to_text())
     if args.min_accuracy is not None and report.accuracy < args.min_accuracy:
         print(f"chatbot: accuracy {report.accuracy:.3f} is below {args.min_accuracy:g}", file=sys.stderr)
         return EXIT_DATA
+    return EXIT_OK
+
+
+def add_schema(commands: argparse._SubParsersAction) -> None:
+    from ..tools.reference import FILES
+
+    parser = commands.add_parser(
+        "schema", help="print the JSON Schema of a kind of data file, for editors",
+        description="Print the JSON Schema of one kind of data file, generated from the same model the "
+                    "loader checks against (docs/data-format.md describes the same fields).",
+        epilog="examples:\n  chatbot schema guide > guide.schema.json\n  chatbot schema category",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("kind", choices=list(FILES), help="which kind of file")
+    parser.set_defaults(run=run_schema)
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    from ..tools.reference import json_schema
+
+    print(json.dumps(json_schema(args.kind), indent=2))
     return EXIT_OK
 
 
@@ -318,7 +378,7 @@ def run_review(args: argparse.Namespace) -> int:
 
 
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_ask, add_chat, add_serve, add_validate,
-                                                                add_eval, add_review]
+                                                                add_eval, add_review, add_schema]
 
 
 if __name__ == "__main__":

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..content.model import AnswerKind
 from ..content.yamlfile import Mapping, Sequence, line_of, read_yaml
 from ..dialogue.bot import Chatbot
 from ..dialogue.conversation import Conversation
 from ..dialogue.reply import Reply
-from ..errors import DataError
+from ..errors import DataError, InputError
 
 FALLBACK_LABELS = frozenset({"not_covered", "out_of_scope"})
 MAX_FILE_BYTES = 10_000_000
@@ -45,11 +46,16 @@ class Outcome:
 
     case: Case
     reply: Reply
+    answers_item: bool = True
+    """Whether the reply's intent answers with items (a list, small talk or a fallback does not, so
+    an item label does not apply to it)."""
 
     @property
     def correct(self) -> bool:
         reply, case = self.reply, self.case
-        item_ok = not case.items or reply.item in case.items
+        if reply.intent == "clarify" and "clarify" in case.intents:
+            return True  # the writer saw that one phrase could mean two things
+        item_ok = not case.items or reply.item in case.items or not self.answers_item
         if reply.intent in case.intents and item_ok:
             return True
         if case.expects_fallback:
@@ -108,6 +114,12 @@ class Report:
         """The most frequent (expected, got) pairs among the misses."""
         pairs = Counter((_label(o), _got(o)) for o in self.misses)
         return [(a, b, n) for (a, b), n in pairs.most_common(top)]
+
+    def summary(self) -> dict[str, Any]:
+        """The headline figures."""
+        return {"questions": len(self.outcomes), "in_scope": len(self.in_scope), "accuracy": round(self.accuracy, 4),
+                "fallback_recall": round(self.fallback_rate, 4),
+                "fallback_precision": round(self.fallback_precision, 4)}
 
     def to_dict(self) -> dict[str, Any]:
         """Everything, as JSON-ready values."""
@@ -185,11 +197,20 @@ def load_dialogues(path: Path) -> list[tuple[str, list[Case]]]:
 
 
 def evaluate_file(bot: Chatbot, path: Path) -> Report:
-    """Score a file of either kind: dialogues (entries with `turns`) turn by turn, else questions."""
-    data = read_yaml(Path(path), max_bytes=MAX_FILE_BYTES)
-    if is_dialogue_file(data):
-        return evaluate_dialogues(bot, _dialogues(data, str(path)))
-    return evaluate(bot, _cases(data, str(path)))
+    """Score a file of either kind: dialogues (entries with `turns`) turn by turn, else questions.
+    A file that is not a labelled set is an InputError (it is the user's input, not the bot's data)."""
+    try:
+        data = read_yaml(Path(path), max_bytes=MAX_FILE_BYTES)
+        if is_dialogue_file(data):
+            return evaluate_dialogues(bot, _dialogues(data, str(path)))
+        return evaluate(bot, _cases(data, str(path)))
+    except DataError as error:
+        raise InputError(f"not a labelled set: {error}") from None
+
+
+def evaluate_files(bot: Chatbot, paths: list[Path]) -> Report:
+    """Score several files as one set."""
+    return Report([outcome for path in paths for outcome in evaluate_file(bot, path).outcomes])
 
 
 def is_dialogue_file(data: Any) -> bool:
@@ -219,7 +240,7 @@ def _dialogues(data: Any, path: str) -> list[tuple[str, list[Case]]]:
 
 def evaluate(bot: Chatbot, cases: list[Case]) -> Report:
     """Ask every question on its own and score the replies."""
-    return Report([Outcome(case, bot.ask(case.question)) for case in cases])
+    return Report([_outcome(bot, case, bot.ask(case.question)) for case in cases])
 
 
 def evaluate_dialogues(bot: Chatbot, dialogues: list[tuple[str, list[Case]]]) -> Report:
@@ -227,8 +248,14 @@ def evaluate_dialogues(bot: Chatbot, dialogues: list[tuple[str, list[Case]]]) ->
     outcomes: list[Outcome] = []
     for _, turns in dialogues:
         conversation = Conversation()
-        outcomes.extend(Outcome(turn, bot.ask(turn.question, conversation)) for turn in turns)
+        outcomes.extend(_outcome(bot, turn, bot.ask(turn.question, conversation)) for turn in turns)
     return Report(outcomes)
+
+
+def _outcome(bot: Chatbot, case: Case, reply: Reply) -> Outcome:
+    intent = bot.content.intents.get(reply.intent)
+    itemized = intent is None or intent.answer in (AnswerKind.ITEM, AnswerKind.ITEMS)
+    return Outcome(case, reply, itemized)
 
 
 def _case(entry: Any, path: str, line: int, key: str, dialogue: str | None = None) -> Case:

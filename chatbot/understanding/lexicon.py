@@ -122,8 +122,12 @@ class Lexicon:
 
     def read(self, text: str, *, in_view: str) -> Reading:
         """Correct, find mentions, mask. Bare positions ("the third one") read the list `in_view`."""
+        return self.read_words(words(text), in_view=in_view)
+
+    def read_words(self, found: tuple[str, ...], *, in_view: str) -> Reading:
+        """`read`, from the text's words (see `text.words`)."""
         tokens, corrections = [], []
-        for word in words(text):
+        for word in found:
             fixed = self._correct(word)
             if fixed != word:
                 corrections.append((word, fixed))

@@ -69,12 +69,12 @@ class IntentMatcher:
         """Build the lexicon, mask the examples and weigh every word."""
         lexicon = build_lexicon(content, tuning)
         concepts = {name: concept_token(name) for name in content.vocabulary.concepts}
-        marked: list[tuple[Intent, str, str]] = []  # intent, example as written, placeholders marked
+        marked: list[tuple[Intent, str, tuple[str, ...]]] = []  # intent, example as written, its words
         for intent in content.intents.values():
             for example in intent.examples:
-                text = template.substitute(example, lambda name: f" {_mark(name, concepts)} ")
-                lexicon.vocabulary.update(w for w in words(text) if w not in (SLOT_MARK, GAP_MARK))
-                marked.append((intent, example, text))
+                found = words(template.substitute(example, lambda name: f" {_mark(name, concepts)} "))
+                lexicon.vocabulary.update(w for w in found if w not in (SLOT_MARK, GAP_MARK))
+                marked.append((intent, example, found))
         lexicon.freeze(tuning)
         ties = sorted(content.intents.values(), key=lambda i: (TIE_ORDER.index(i.answer), i.name))
         matcher = cls(lexicon, dict(content.intents), tuning, order={i.name: rank for rank, i in enumerate(ties)})
@@ -83,8 +83,8 @@ class IntentMatcher:
         # categories all read as their category's sentinel.
         slotted = {i.slot for i in content.intents.values() if i.slot}
         lexicon.itemized = set(content.categories) - slotted
-        for intent, example, text in marked:
-            masked = lexicon.read(text, in_view=content.guide.default_list).masked
+        for intent, example, found in marked:
+            masked = lexicon.read_words(found, in_view=content.guide.default_list).masked
             slot = sentinel(intent.slot) if intent.slot else SLOT_MARK
             tokens = frozenset(slot if t == SLOT_MARK else GAP if t == GAP_MARK else t for t in masked)
             matcher.examples.append(Example(intent.name, example, tokens))

@@ -106,6 +106,8 @@ def _ordinal_suffix(number: int) -> str:
 
 def fold(text: str) -> str:
     """Case-fold, strip accents and unify apostrophes and odd spaces: the first pass over raw text."""
+    if text.isascii():  # nothing to decompose (most text): skip the Unicode passes
+        return REPEATS.sub(r"\1", text.replace("`", "'").lower())
     text = unicodedata.normalize("NFKD", text.translate(APOSTROPHES))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return REPEATS.sub(r"\1", unicodedata.normalize("NFKC", text).casefold())
