@@ -18,7 +18,9 @@ from starlette.routing import Route
 
 from chatbot import Chatbot, Conversation, InputError, Reply, Settings
 from chatbot.shells.cli import main
-from chatbot.shells.server.app import create_app, openapi, rasa_messages
+from chatbot.shells.server.app import create_app
+from chatbot.shells.server.openapi import openapi
+from chatbot.shells.server.rasa import rasa_messages
 from chatbot.shells.server.sessions import MemorySessionStore
 
 SPEC = openapi(Settings())

@@ -1,0 +1,141 @@
+"""HTTP plumbing shared by the service's routes: reading a JSON body within its limits, JSON
+errors for every refusal, static files, and a guard that turns an unexpected failure into a 500
+that leaks nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ...errors import InputError
+
+STATIC = Path(__file__).resolve().parent / "static"
+PAGE_POLICY = ("default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'; "
+               "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+log = logging.getLogger("chatbot.server")
+
+
+class RequestError(InputError):
+    """A request the service refuses; it becomes a JSON error with this HTTP status and error code."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+async def read_json(request: Request, limit: int, timeout: float, *, strict_type: bool = True) -> dict[str, Any]:
+    """The body as a JSON object, refusing a wrong content type, a body over `limit` bytes, one
+    that does not arrive within `timeout` seconds, or bad JSON."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if strict_type and media_type != "application/json":
+        raise RequestError(415, "unsupported_media_type",
+                           f"send the body as JSON with Content-Type: application/json (got {media_type or 'none'})")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise RequestError(413, "body_too_large", f"the request body is over the limit of {limit} bytes")
+    try:
+        body = await asyncio.wait_for(_read_body(request, limit), timeout)
+    except asyncio.TimeoutError:
+        raise RequestError(408, "body_timeout", f"the request body did not arrive within {timeout:g} seconds") from None
+    try:
+        data = json.loads(body)
+    except json.JSONDecodeError as error:
+        raise RequestError(400, "invalid_json", f"the body is not valid JSON: {error.msg} (at character {error.pos})") from None
+    except (ValueError, RecursionError):
+        raise RequestError(400, "invalid_json", "the body is not valid JSON text (UTF-8, not nested too deeply)") from None
+    if not isinstance(data, dict):
+        raise RequestError(400, "invalid_json",
+                           f'the body must be a JSON object such as {{"message": "hi"}}, not {json_type(data)}')
+    return data
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The raw body, stopping as soon as it is over `limit` bytes."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise RequestError(413, "body_too_large", f"the request body is over the limit of {limit} bytes")
+    return bytes(body)
+
+
+def static(name: str, media_type: str) -> Callable[[Request], Awaitable[Response]]:
+    content = (STATIC / name).read_bytes()
+    headers = {"cache-control": "public, max-age=600", "x-content-type-options": "nosniff"}
+    if media_type.startswith("text/html"):
+        headers["content-security-policy"] = PAGE_POLICY
+
+    async def endpoint(request: Request) -> Response:
+        return Response(content, media_type=media_type, headers=headers)
+
+    return endpoint
+
+
+def json_type(value: object) -> str:
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", int: "a number",
+             float: "a number", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
+
+
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
+
+
+async def request_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestError)
+    return error_response(error.status, error.code, error.message)
+
+
+async def input_error(request: Request, error: Exception) -> Response:
+    return error_response(422, "invalid_message", str(error))
+
+
+async def http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
+    codes = {404: ("not_found", f"no such endpoint: {request.url.path} (see /openapi.json)"),
+             405: ("method_not_allowed", f"{request.method} is not allowed on {request.url.path}")}
+    code, message = codes.get(error.status_code, ("http_error", str(error.detail)))
+    return error_response(error.status_code, code, message, dict(error.headers or {}))
+
+
+class ContainErrors:
+    """An unexpected error becomes a logged traceback and a 500 JSON reply with no details, and the
+    connection stays usable (an error left to the server would drop it)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except ClientDisconnect:
+            return  # the client left mid-request: nobody to answer, nothing went wrong here
+        except Exception:
+            if started or scope["type"] != "http":
+                raise
+            log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
+            response = error_response(500, "internal_error", "something went wrong on our side; it has been logged")
+            await response(scope, receive, send)
+
+
+ERROR_HANDLERS: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
+    RequestError: request_error, InputError: input_error, HTTPException: http_error}
+"""Every refusal as a JSON error."""

@@ -1,0 +1,60 @@
+"""Rasa's REST channel (`POST /webhooks/rest/webhook`): chat front ends written for Rasa work
+unchanged. The sender names the conversation, which its first message starts."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ...dialogue.reply import Reply
+from .http import RequestError, read_json
+
+if TYPE_CHECKING:
+    from .app import ChatService
+
+MAX_SENDER_CHARS = 128
+SESSIONS = "rest:"
+"""Prefix of the store keys of Rasa senders, so a sender name can never be a /v1/chat session id."""
+
+
+class RasaRestChannel:
+    """The webhook and its status route, over the service's bot and session store."""
+
+    def __init__(self, service: ChatService) -> None:
+        self.service = service
+
+    def routes(self) -> list[Route]:
+        return [Route("/webhooks/rest/webhook", self.webhook, methods=["POST"]),
+                Route("/webhooks/rest/", self.status, methods=["GET"])]
+
+    async def webhook(self, request: Request) -> Response:
+        service = self.service
+        settings = service.settings
+        body = await read_json(request, settings.max_body_bytes, settings.body_timeout_seconds, strict_type=False)
+        sender = body.get("sender")
+        if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
+            raise RequestError(422, "invalid_sender",
+                               f"sender must be a non-empty string of at most {MAX_SENDER_CHARS} characters")
+        message = service.message(body)
+        key = SESSIONS + sender
+        conversation = service.store.get(key)
+        if conversation is None:
+            conversation = service.store.create(key)[1]
+        reply = service.answer(message, conversation)
+        service.store.save(key, conversation)
+        return JSONResponse(rasa_messages(sender, reply))
+
+    async def status(self, request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+
+def rasa_messages(sender: str, reply: Reply) -> list[dict[str, Any]]:
+    """A reply as Rasa's REST channel sends it: text with buttons in one message, or plain text
+    one paragraph per message."""
+    if reply.suggestions:
+        buttons = [{"title": s, "payload": s} for s in reply.suggestions]
+        return [{"recipient_id": sender, "text": reply.body or reply.text, "buttons": buttons}]
+    return [{"recipient_id": sender, "text": part} for part in reply.text.split("\n\n") if part.strip()]
