@@ -57,21 +57,28 @@ class ChatService:
         body = await read_json(request, self.settings.max_body_bytes, self.settings.body_timeout_seconds)
         message = self.message(body)
         session_id = body.get("session_id")
-        if session_id is None:
-            session_id, conversation = self.store.create()
+        if session_id is not None and (not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id)):
+            raise RequestError(422, "invalid_session_id",
+                               "session_id must be the string a previous reply returned, or left out")
+        session_id, reply = await self.converse(session_id, message)
+        return JSONResponse({**reply.to_dict(), "session_id": session_id})
+
+    async def converse(self, key: str | None, message: str, *, start: bool = False) -> tuple[str, Reply]:
+        """One turn of a stored conversation: every channel answers through here. `key` None starts
+        a conversation under a new id; an unknown key is a 404, unless `start` says the channel
+        names its own conversations (a Rasa sender), when it starts one under that key."""
+        if key is None:
+            key, conversation = self.store.create()
         else:
-            if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
-                raise RequestError(422, "invalid_session_id",
-                                   "session_id must be the string a previous reply returned, or left out")
-            found = self.store.get(session_id)
-            if found is None:
+            found = self.store.get(key)
+            if found is None and not start:
                 raise RequestError(404, "unknown_session",
                                    "no conversation has this session_id (it may have expired); "
                                    "send the message without session_id to start a new one")
-            conversation = found
+            conversation = found if found is not None else self.store.create(key)[1]
         reply = self.answer(message, conversation)
-        self.store.save(session_id, conversation)
-        return JSONResponse({**reply.to_dict(), "session_id": session_id})
+        self.store.save(key, conversation)
+        return key, reply
 
     async def topics(self, request: Request) -> Response:
         return JSONResponse({"topics": self.menu})

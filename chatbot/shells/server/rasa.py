@@ -39,12 +39,7 @@ class RasaRestChannel:
             raise RequestError(422, "invalid_sender",
                                f"sender must be a non-empty string of at most {MAX_SENDER_CHARS} characters")
         message = service.message(body)
-        key = SESSIONS + sender
-        conversation = service.store.get(key)
-        if conversation is None:
-            conversation = service.store.create(key)[1]
-        reply = service.answer(message, conversation)
-        service.store.save(key, conversation)
+        _, reply = await service.converse(SESSIONS + sender, message, start=True)
         return JSONResponse(rasa_messages(sender, reply))
 
     async def status(self, request: Request) -> Response:
