@@ -23,7 +23,7 @@ from chatbot.shells.server.openapi import openapi
 from chatbot.shells.server.rasa import rasa_messages
 from chatbot.shells.server.sessions import MemorySessionStore
 
-SPEC = openapi(Settings())
+SPEC = openapi(Settings(), "becoming a production technician")
 JSON = {"Content-Type": "application/json"}
 
 

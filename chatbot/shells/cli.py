@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
 DESCRIPTION = """\
-Answers questions about becoming a production (manufacturing) technician, from one career guide.
+Answers questions about a career from one guide: by default the bundled guide to becoming a
+production (manufacturing) technician; --knowledge and --intents point it at another.
 Run `chatbot` with no command for an interactive chat, or `chatbot ask "your question"`."""
 
 
@@ -162,7 +163,7 @@ def _questions(args: argparse.Namespace) -> Iterator[str]:
         except OSError as error:
             raise InputError(f"cannot read {args.file}: {error.strerror}") from None
     elif sys.stdin is None or sys.stdin.isatty():
-        raise InputError('no question given: try chatbot ask "what does a production technician do?"')
+        raise InputError('no question given: try chatbot ask "your question", or one question a line on standard input')
     else:
         stream = _stdin_text()
     return (line.strip() for line in stream if line.strip())

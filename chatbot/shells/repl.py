@@ -133,9 +133,11 @@ class Chat:
             self.last = None
             return Turn("Starting afresh: I have forgotten what we were talking about.")
         if name == "/topics":
-            listing = render.render_topics(self.bot.content, width, colour=self.colour)
+            content = self.bot.content
+            listing = render.render_topics(content, width, colour=self.colour)
+            example = next(iter(content.items.values())).ask
             return Turn(f"{listing}\n\n" + render.wrap(
-                'Ask about any of these by name (for example "tell me about teamwork"); Tab completes them.', width))
+                f'Ask about any of these by name (for example "{example}"); Tab completes them.', width))
         if name == "/help":
             commands = "\n".join(f"- {command}: {what}" for command, what in COMMANDS.items())
             text = HELP.format(commands=commands, subject=self.bot.content.guide.subject)

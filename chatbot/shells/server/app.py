@@ -119,7 +119,7 @@ def create_app(bot: Chatbot, settings: Settings | None = None, *, store: Session
     if store is None:
         store = MemorySessionStore(settings.max_sessions, settings.session_idle_seconds)
     service = ChatService(bot, settings, store, bot.topics())
-    spec = openapi(settings)
+    spec = openapi(settings, bot.content.guide.subject)
 
     async def describe(request: Request) -> Response:
         return JSONResponse(spec)

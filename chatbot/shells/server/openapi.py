@@ -12,8 +12,9 @@ from .rasa import MAX_SENDER_CHARS
 SESSION_PATTERN = r"[A-Za-z0-9_-]{1,64}"
 
 
-def openapi(settings: Settings) -> dict[str, Any]:
-    """The OpenAPI 3.1 description of this service, with the limits it really enforces."""
+def openapi(settings: Settings, subject: str = "a career") -> dict[str, Any]:
+    """The OpenAPI 3.1 description of this service, with the limits it really enforces; `subject`
+    is what the guide answers questions about."""
     def body(schema: str) -> dict[str, Any]:
         return {"required": True, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
 
@@ -103,6 +104,6 @@ def openapi(settings: Settings) -> dict[str, Any]:
     }
     return {"openapi": "3.1.0",
             "info": {"title": "career-chatbot", "version": __version__,
-                     "description": "Answers questions about becoming a production technician, from one career guide."},
+                     "description": f"Answers questions about {subject}, from one career guide."},
             "paths": paths, "components": {"schemas": schemas}}
 
