@@ -180,7 +180,7 @@ def test_the_same_question_ten_thousand_times(bot):
         assert bot.ask("what skills do I need?", conversation) == first
     assert conversation.turns == 5_000
     assert stem.cache_info().maxsize is not None
-    assert bot.matcher.lexicon._correct.cache_info().maxsize is not None
+    assert bot.matcher.lexicon.speller.correct.cache_info().maxsize is not None
 
 
 @pytest.mark.parametrize("question", ["the " + "1" * 5000 + "th step", "step number " + "2" * 5000])

@@ -10,22 +10,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
-
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 
 from ..content.model import Content
 from ..settings import Tuning
 from .parse import Mention, Reading
+from .spelling import Speller
 from .text import normalize, stem, words
-
-ENGLISH = frozenset(
-    line for line in (Path(__file__).with_name("english_words.txt").read_text(encoding="utf-8").split("\n"))
-    if line and not line.startswith("#")
-)
-"""Real English words, never "corrected" into another word (see scripts/build_word_list.py)."""
 
 MAX_PHRASE = 7
 POSITION_WORDS = {"number", "no", "num", "nr", "item", "option"}
@@ -113,12 +103,8 @@ class Lexicon:
         self.phrases[key] = mention
 
     def freeze(self, tuning: Tuning) -> None:
-        """Finish building: fix the vocabulary list the typo corrector searches."""
-        self._edits = (tuning.typo_edits_short, tuning.typo_edits_long)
-        self._choices = sorted((w for w in self.vocabulary if len(w) >= 4 and w.isalpha()),
-                               key=lambda w: (-self.vocabulary[w], w))
-        self._known = frozenset(self.vocabulary) | ENGLISH
-        self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
+        """Finish building: the typo corrector learns the vocabulary."""
+        self.speller = Speller(self.vocabulary, tuning)
 
     def read(self, text: str, *, in_view: str) -> Reading:
         """Correct, find mentions, mask. Bare positions ("the third one") read the list `in_view`."""
@@ -128,7 +114,7 @@ class Lexicon:
         """`read`, from the text's words (see `text.words`)."""
         tokens, corrections = [], []
         for word in found:
-            fixed = self._correct(word)
+            fixed = self.speller.correct(word)
             if fixed != word:
                 corrections.append((word, fixed))
             tokens.append(stem(fixed))
@@ -153,22 +139,14 @@ class Lexicon:
         masked.extend(tokens[index:])
         return tuple(masked)
 
-    def _correct_uncached(self, word: str) -> str:
-        """The closest vocabulary word to a misspelt one: real English words are left alone, a
-        typo may be one edit (a swap counts as one) from a word, two for words of 8+ letters, and
-        of two equally close words the commoner one wins (choices are ordered by frequency)."""
-        if word in self._known or len(word) < 4 or not word.isalpha():
-            return word
-        limit = self._edits[0] if len(word) < 8 else self._edits[1]
-        best = process.extractOne(word, self._choices, scorer=OSA.distance, score_cutoff=limit)
-        return best[0] if best else word
-
     def _find(self, tokens: tuple[str, ...], in_view: str) -> list[Mention]:
         """Mentions, left to right, longest phrase first at each place."""
         found: list[Mention] = []
         i = 0
         while i < len(tokens):
-            mention = self._position_at(tokens, i, in_view) or self._phrase_at(tokens, i)
+            place, phrase = self._position_at(tokens, i, in_view), self._phrase_at(tokens, i)
+            # A phrase that starts with an ordinal ("first aid") is the longer reading: it wins.
+            mention = phrase if phrase and (place is None or phrase.end > place.end) else place
             if mention is None:
                 i += 1
                 continue

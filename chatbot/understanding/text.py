@@ -11,57 +11,38 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..content.yamlfile import Loader
 
 WORD = re.compile(r"[a-z0-9]+")
 REPEATS = re.compile(r"([a-z])\1{2,}")
 """Three or more of a letter are one: "heyyy" is "hey", "pleeease" is "please"."""
 APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
 
-# Whole words (after apostrophes are normalised) that stand for more than one word.
-EXPANSIONS = {
-    "what's": "what is", "whats": "what is", "wats": "what is", "it's": "it is", "that's": "that is",
-    "thats": "that is", "there's": "there is", "who's": "who is", "whos": "who is", "where's": "where is",
-    "wheres": "where is", "how's": "how is", "hows": "how is", "let's": "let us", "lets": "let us",
-    "can't": "can not", "cant": "can not", "cannot": "can not", "won't": "will not", "wont": "will not",
-    "dont": "do not", "doesnt": "does not", "didnt": "did not", "isnt": "is not", "arent": "are not",
-    "im": "i am", "ive": "i have", "youre": "you are", "theyre": "they are", "wanna": "want to",
-    "gonna": "going to", "2b": "to be", "gotta": "got to", "tl;dr": "summary", "tldr": "summary",
-}
 SUFFIXES = [("n't", " not"), ("'re", " are"), ("'ve", " have"), ("'ll", " will"), ("'m", " am"),
             ("'d", " would"), ("'s", "")]
-
-# Single words with a canonical form: text-speak, British spelling, numbers and ordinals.
-WORDS = {
-    "u": "you", "ya": "you", "r": "are", "ur": "your", "wat": "what", "wot": "what", "wht": "what",
-    "wut": "what", "hw": "how", "abt": "about", "bout": "about", "pls": "please", "plz": "please",
-    "thx": "thanks", "thnx": "thanks", "ty": "thanks", "tnx": "thanks", "cuz": "because", "coz": "because",
-    "b4": "before", "2day": "today", "n": "and", "da": "the", "teh": "the", "dat": "that", "wif": "with",
-    "in2": "into", "whr": "where", "quals": "qualifications", "mgmt": "management", "mfg": "manufacturing",
-    "reqs": "requirements", "req": "requirement", "info": "information", "govt": "government",
-    "wer": "where", "wrk": "work", "wk": "work", "sum1": "someone", "ppl": "people",
-    "bc": "because", "tho": "though", "dis": "this", "jus": "just", "gud": "good", "skil": "skill",
-    "maths": "math", "analyse": "analyze", "analysing": "analyzing", "analysed": "analyzed",
-    "behaviour": "behavior", "organisation": "organization", "organisations": "organizations",
-    "programme": "program", "colour": "color", "centre": "center", "labour": "labor",
-    "licence": "license", "practise": "practice", "specialise": "specialize", "organise": "organize",
-    "recognise": "recognize", "favourite": "favorite", "travelling": "traveling", "modelling": "modeling",
-    "optimise": "optimize", "prioritise": "prioritize", "summarise": "summarize", "realise": "realize",
-    "defence": "defense", "enrol": "enroll", "judgement": "judgment", "fibre": "fiber", "metre": "meter",
-    "aluminium": "aluminum", "tyre": "tire", "grey": "gray", "mould": "mold", "cheque": "check",
-    "b": "be", "prereq": "prerequisite", "prereqs": "prerequisites", "nxt": "next", "nd": "and",
-    "k": "ok", "kk": "ok", "prev": "previous",
-    "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-    "eight": "8", "nine": "9", "ten": "10",
-    "first": "1st", "second": "2nd", "third": "3rd", "fourth": "4th", "fifth": "5th", "sixth": "6th",
-    "seventh": "7th", "eighth": "8th", "ninth": "9th", "tenth": "10th", "fith": "5th", "forth": "4th",
-    "1rst": "1st", "3nd": "3rd",
-}
 ORDINAL = re.compile(r"^(\d{1,6})(st|nd|rd|th)$")
-KEEP_AS_IS = {"is", "was", "has", "this", "yes", "us", "its", "his", "does", "less", "process", "analysis",
-              "basis", "thus", "always", "status", "bus", "plus", "gas", "news", "series", "species",
-              "sometimes", "perhaps", "thing", "things", "during", "bring", "anything", "something",
-              "everything", "nothing", "morning", "evening", "spring", "string", "king", "ring", "sing",
-              "need", "speed", "feed", "seed", "indeed", "red", "bed", "shed"}
+
+
+def _table() -> dict[str, Any]:
+    """english.yaml: how people write English words (text-speak, spellings, numbers), as data."""
+    text = Path(__file__).with_name("english.yaml").read_text(encoding="utf-8")
+    return yaml.load(text, Loader=Loader)  # noqa: S506 - the safe loader: plain values only
+
+
+_TABLE = _table()
+EXPANSIONS: dict[str, str] = {str(k): str(v) for k, v in _TABLE["expansions"].items()}
+"""Whole tokens (after apostrophes are unified) that stand for several words."""
+WORDS: dict[str, str] = {str(k): str(v) for k, v in _TABLE["words"].items()}
+"""Single words with a canonical form: text-speak, British spelling, numbers and ordinals."""
+FILLERS = frozenset(_TABLE["fillers"])
+"""Tokens that mean nothing in a question ("lol", "ngl"): dropped."""
+KEEP_AS_IS = frozenset(_TABLE["keep_as_is"])
+"""Words the stemmer leaves alone."""
 
 
 def canonical_word(word: str) -> str:
@@ -133,7 +114,7 @@ def words(text: str) -> tuple[str, ...]:
                     raw = raw[: -len(suffix)] + replacement
                     break
             expanded = raw
-        tokens.extend(canonical_word(word) for word in WORD.findall(expanded))
+        tokens.extend(canonical_word(word) for word in WORD.findall(expanded) if word not in FILLERS)
     return tuple(tokens)
 
 

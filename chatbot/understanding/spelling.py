@@ -1,0 +1,66 @@
+"""Mend misspelt words into the bot's vocabulary, from one typo to spelling by ear.
+
+Two passes, both only for words that are neither in the bot's vocabulary nor real English words
+(so a real word is never "corrected" into another):
+
+- **Edits**: the closest vocabulary word by OSA edit distance (a swap counts as one edit), at most
+  one edit away for words under eight letters and two for longer ones, found by rapidfuzz's
+  `process.extractOne` over the vocabulary ordered by frequency, so a tie goes to the commoner word.
+- **Sound**: spelling by ear and dropped vowels ("skilz", "calibrashun", "qlty") are further than
+  that from the word meant, but sound the same. Every vocabulary word is indexed by its Metaphone
+  key (jellyfish); a misspelt word with the key of a vocabulary word, and not too many edits from it
+  (about half its length), is read as that word.
+
+A dropped final "g" ("lookin", "workin") is restored when that makes a real English word.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from functools import lru_cache
+from pathlib import Path
+
+import jellyfish
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from ..settings import Tuning
+
+ENGLISH = frozenset(
+    line for line in (Path(__file__).with_name("english_words.txt").read_text(encoding="utf-8").split("\n"))
+    if line and not line.startswith("#")
+)
+"""Real English words, never "corrected" into another word (see scripts/build_word_list.py)."""
+MIN_LETTERS = 4
+"""Shorter words are too often real (or text-speak the tables already know) to guess at."""
+
+
+class Speller:
+    """The typo corrector for one vocabulary; `correct` is cached per word."""
+
+    def __init__(self, vocabulary: Counter[str], tuning: Tuning) -> None:
+        self.edits = (tuning.typo_edits_short, tuning.typo_edits_long)
+        self.choices = sorted((w for w in vocabulary if len(w) >= MIN_LETTERS and w.isalpha()),
+                              key=lambda w: (-vocabulary[w], w))
+        self.known = frozenset(vocabulary) | ENGLISH
+        sounds: dict[str, list[str]] = defaultdict(list)
+        for word in self.choices:  # most frequent first, so the first of a sound is its commonest word
+            sounds[jellyfish.metaphone(word)].append(word)
+        self.sounds = dict(sounds)
+        self.correct = lru_cache(maxsize=8192)(self._correct)
+
+    def _correct(self, word: str) -> str:
+        if word in self.known or len(word) < MIN_LETTERS or not word.isalpha():
+            return word
+        limit = self.edits[0] if len(word) < 8 else self.edits[1]
+        best = process.extractOne(word, self.choices, scorer=OSA.distance, score_cutoff=limit)
+        if best:
+            return str(best[0])
+        alike = self.sounds.get(jellyfish.metaphone(word), [])
+        if alike:
+            nearest = min(alike, key=lambda candidate: OSA.distance(word, candidate))
+            if OSA.distance(word, nearest) <= max(2, len(word) // 2):
+                return nearest
+        if word.endswith("in") and word + "g" in ENGLISH:
+            return word + "g"
+        return word
