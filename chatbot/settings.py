@@ -36,6 +36,8 @@ class Tuning:
 
     threshold: float = 0.45
     """Below this confidence the reply is a fallback with suggestions."""
+    named_floor: float = 0.3
+    """A question that names one item is answered about it from this score, below the threshold."""
     unsure_below: float = 0.6
     """Answers below this confidence count as unsure (the unanswered log records them)."""
     clarify_margin: float = 0.12
@@ -44,6 +46,9 @@ class Tuning:
     """How far an answer about a named item may trail the list of its kind and still be preferred."""
     stop_weight: float = 0.3
     """How much a function word ("the", "do", "you") counts, relative to its IDF weight."""
+    common_word_weight: float = 1.0
+    """How much a word no example uses counts when it is among the commonest English words,
+    relative to a rare word or a non-word (which count fully); in between by rarity."""
     gap_weight: float = 2.0
     """How much a named gap (pay, hours...) counts: it is nearly always the point of the question."""
     idf_floor: float = 0.1
@@ -64,6 +69,19 @@ class Tuning:
     """Edits (a swap counts as one) a misspelt word of fewer than 8 letters may be from a known word."""
     typo_edits_long: int = 2
     """Edits a misspelt word of 8 letters or more may be from a known word."""
+    evidence_unsure: float = 0.6
+    """The items' own words are weighed only when the best intent scores below this."""
+    evidence_min: float = 0.12
+    """The least evidence score (TF-IDF cosine of the question and an item's texts) worth answering."""
+    evidence_ratio: float = 1.15
+    """How many times the best item's evidence must exceed the next item's."""
+    evidence_coverage: float = 0.55
+    """The least share of the question's words the item's texts must account for."""
+    evidence_base: float = 0.45
+    """The confidence of an answer found by evidence is this plus `evidence_scale` times its score..."""
+    evidence_scale: float = 1.0
+    evidence_cap: float = 0.78
+    """...and never more than this: an item the question never names is not a confident answer."""
 
     def replace(self, **changes: object) -> Tuning:
         """A copy with some values changed, each converted to its field's type; an unknown name

@@ -1,7 +1,9 @@
 """Regenerate chatbot/understanding/english_words.txt: the words the typo corrector never "corrects".
 
-The list is the 20,000 most frequent English words of four letters or more, ASCII letters only,
-from the wordfreq project's "best" English list, sorted alphabetically. wordfreq's data is under
+The list is the 24,000 most frequent English words of two letters or more, ASCII letters only,
+from the wordfreq project's "best" English list, most frequent first. The typo corrector never
+"corrects" one of them; the matcher reads a word's place as how common it is (a common word the
+guide never uses says little about a question). wordfreq's data is under
 CC BY-SA 4.0 (https://github.com/rspeer/wordfreq), so the generated file is too; the package's own
 code is MIT. wordfreq is a development dependency only: `pip install -e ".[dev]"`.
 
@@ -15,11 +17,11 @@ import sys
 from pathlib import Path
 
 TARGET = Path(__file__).resolve().parent.parent / "chatbot" / "understanding" / "english_words.txt"
-SIZE, MIN_LETTERS = 20_000, 4
+SIZE, MIN_LETTERS = 24_000, 2
 HEADER = """\
-# The 20,000 most frequent English words of four letters or more, from the wordfreq project's
-# English list (data CC BY-SA 4.0, https://github.com/rspeer/wordfreq). The typo corrector never
-# 'corrects' a real word, so these are protected. Made by scripts/build_word_list.py.
+# The 24,000 most frequent English words of two letters or more, most frequent first, from the
+# wordfreq project's English list (data CC BY-SA 4.0, https://github.com/rspeer/wordfreq). The typo
+# corrector never 'corrects' a real word, so these are protected. Made by scripts/build_word_list.py.
 """
 
 
@@ -33,15 +35,14 @@ def words() -> list[str]:
             found.append(word)
             if len(found) == SIZE:
                 break
-    return sorted(found)
+    return found
 
 
 def main(argv: list[str]) -> int:
     text = HEADER + "\n".join(words()) + "\n"
     if "--check" in argv:
         current = TARGET.read_text(encoding="utf-8")
-        same = [line for line in current.splitlines() if not line.startswith("#")] == \
-            [line for line in text.splitlines() if not line.startswith("#")]
+        same = current == text
         print("the word list is current" if same else "the word list differs from wordfreq's")
         return 0 if same else 1
     TARGET.write_text(text, encoding="utf-8")

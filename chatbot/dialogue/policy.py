@@ -35,6 +35,9 @@ class Rule(enum.Enum):
     """The question answered the clarifying question before it."""
     PAST_THE_END = "past_the_end"
     """The question names a place past the end of a list ("the ninth step" of five)."""
+    NAMED = "named"
+    """Below the threshold, but the question names one item and the best candidate answers it:
+    its wording matched no example well, yet there is no doubt what it is about."""
     UNSURE = "unsure"
     """No candidate clears the threshold: a fallback with the closest guesses."""
     FOLLOW_UP = "follow_up"
@@ -123,6 +126,8 @@ class _Policy:
             return self._decision(Rule.PAST_THE_END, Reaction.NO_SUCH_PLACE, "end_of_list", 1.0, state,
                                   candidates, category=place.category, place=place.number)
         best = parse.best
+        if best is not None and best.score < self.tuning.threshold and self._names_it(best, parse):
+            return self._answer(Rule.NAMED, best, parse, state, candidates)
         if best is None or best.score < self.tuning.threshold:
             return self._decision(Rule.UNSURE, Reaction.UNSURE, "fallback", best.score if best else 0.0, state,
                                   candidates, fallback=True, chosen=best)
@@ -143,6 +148,14 @@ class _Policy:
         if place is not None and place.implied and place.item in best.items:
             context = f"item {place.number} of the {place.category}"
         return self._answer(rule, best, parse, state, candidates, context=context, rival=rival)
+
+    def _names_it(self, best: Candidate, parse: Parse) -> bool:
+        """True when the question names exactly one item, unambiguously, and the best candidate
+        is the intent that answers that item, scoring at least the named-item floor."""
+        if len(parse.named) != 1 or len(parse.named[0]) != 1 or best.score < self.tuning.named_floor:
+            return False
+        item = parse.named[0][0]
+        return best.items == (item,) and self.content.answering.get(item) == best.intent
 
     def _decision(self, rule: Rule, reaction: Reaction, intent: str, confidence: float, state: Conversation,
                   candidates: tuple[Candidate, ...], **values: object) -> Decision:

@@ -53,7 +53,8 @@ def check(settings: Settings, *, similar_at: float | None = None) -> list[Proble
     except DataError as error:
         return [Problem(error.path or "", error.line or 0, error.field or "", error.message)]
     cutoff = 1.0 - settings.tuning.clarify_margin if similar_at is None else similar_at
-    return [*similar_examples(bot, cutoff), *shared_phrases(bot), *unanswered_suggestions(bot)]
+    return [*similar_examples(bot, cutoff), *shared_phrases(bot), *examples_naming_items(bot),
+            *unanswered_suggestions(bot)]
 
 
 def report(problems: list[Problem]) -> str:
@@ -165,6 +166,29 @@ def shared_phrases(bot: Chatbot) -> list[Problem]:
     for concept, phrases in vocabulary.concepts.items():
         place = (vocabulary.origin.path, vocabulary.origin.at(f"concepts.{concept}"), f"concepts.{concept}")
         expect((concept, *phrases), place, f"concept {concept}", partial(_reads_as, concept_token(concept)))
+    return problems
+
+
+def examples_naming_items(bot: Chatbot) -> list[Problem]:
+    """Examples that name an item of a category their intent does not answer ("which strengths
+    does the job call for" reads "job call" as the job's other names): the example then only
+    matches questions about that item, which is never what it was written for."""
+    content, lexicon = bot.content, bot.matcher.lexicon
+    problems = []
+    for intent in content.intents.values():
+        for index, example in enumerate(intent.examples):
+            if "{" in example:
+                continue
+            reading = lexicon.read(example, in_view=content.guide.default_list)
+            for mention in reading.mentions:
+                wanted = [i for i in mention.items if intent.item == i or content.items[i].category == intent.slot
+                          or i in intent.items]
+                if mention.items and not wanted and mention.position is None:
+                    words = " ".join(reading.tokens[mention.start:mention.end])
+                    problems.append(Problem(intent.origin.path, intent.origin.at("examples", index),
+                                            f"{intent.name}.examples[{index}]", (
+                        f"example {example!r} names item {'/'.join(mention.items)} (as {words!r}), which intent "
+                        f"{intent.name!r} does not answer: it would only match questions about that item; reword it")))
     return problems
 
 

@@ -94,6 +94,9 @@ def reason(decision: Decision) -> str:
         if best is None:
             return f"no candidate, so a fallback (threshold {threshold:.2f})"
         return f"best score {best.score:.3f} is below the threshold {threshold:.2f}: fallback with suggestions"
+    if rule is Rule.NAMED:
+        return (f"best score {best.score:.3f} is below the threshold {threshold:.2f}, but the question names one "
+                f"item and {decision.intent} answers it: answered" if best else "named")
     if rule is Rule.PAST_THE_END:
         return f"place {decision.place} of the {decision.category} is past the end of that list: said so"
     if rule is Rule.CLARIFY:

@@ -18,8 +18,10 @@ from dataclasses import dataclass, field, replace
 from ..content import template
 from ..content.model import AnswerKind, Content, Intent
 from ..settings import Tuning
+from .evidence import Evidence, Found
 from .lexicon import GAP, Lexicon, build_lexicon, concept_token, item_token, sentinel
 from .parse import Candidate, Detail, Mention, Parse, Place, Reading
+from .spelling import rarity
 from .text import STOP_WORDS, focus, words
 
 WHOLE_MESSAGE_ONLY = frozenset({AnswerKind.TEXT, AnswerKind.FOLLOWUP})
@@ -34,6 +36,8 @@ TIE_ORDER = (AnswerKind.ITEM, AnswerKind.ITEMS, AnswerKind.LIST, AnswerKind.SUMM
              AnswerKind.OUT_OF_SCOPE, AnswerKind.FOLLOWUP, AnswerKind.TEXT)
 """How exact ties are broken: an answer from the guide first, then an honest fallback, then a move
 in the conversation or small talk; within one kind, by intent name. Never by file name or order."""
+EVIDENCE_EXAMPLE = "(the words of the item's own texts)"
+"""What a candidate found by evidence shows as its matched example."""
 SLOT_MARK = "zzslotzz"
 GAP_MARK = "zzgapzz"
 
@@ -53,8 +57,9 @@ class IntentMatcher:
     """Built once from the content; `parse` is the per-question hot path."""
 
     lexicon: Lexicon
-    intents: dict[str, Intent]
+    content: Content
     tuning: Tuning
+    evidence: Evidence
     examples: list[Example] = field(default_factory=list)
     index: dict[str, list[int]] = field(default_factory=dict)
     idf: dict[str, float] = field(default_factory=dict)
@@ -77,7 +82,8 @@ class IntentMatcher:
                 marked.append((intent, example, found))
         lexicon.freeze(tuning)
         ties = sorted(content.intents.values(), key=lambda i: (TIE_ORDER.index(i.answer), i.name))
-        matcher = cls(lexicon, dict(content.intents), tuning, order={i.name: rank for rank, i in enumerate(ties)})
+        evidence = Evidence.build(content, lexicon.canonical)
+        matcher = cls(lexicon, content, tuning, evidence, order={i.name: rank for rank, i in enumerate(ties)})
         # Items of a category no intent takes as a slot (the role's facets) read as themselves, and
         # the intent that answers one gets it as an example of its own; items of slotted
         # categories all read as their category's sentinel.
@@ -132,7 +138,7 @@ class IntentMatcher:
             piece_weight = _piece_weight(text, pieces, number, self.tuning.statement)
             for masked, mentions, weight in self._interpretations(reading):
                 for candidate in self.score(masked, mentions, weight * piece_weight, limit):
-                    if self.intents[candidate.intent].answer in WHOLE_MESSAGE_ONLY and len(pieces) > 1:
+                    if self.content.intents[candidate.intent].answer in WHOLE_MESSAGE_ONLY and len(pieces) > 1:
                         if number:
                             continue  # "good evening." or "ok, back" is not the point of a longer message
                         candidate = replace(candidate, score=candidate.score * self.tuning.aside)
@@ -140,10 +146,48 @@ class IntentMatcher:
                     if current is None or candidate.score > current.score:
                         best[candidate.intent] = candidate
         ranked = sorted(best.values(), key=lambda c: (-c.score, self.order[c.intent]))[:limit]
-        return self._finish(text, readings[0], tuple(ranked), tuple(pieces[1:]))
+        evidence = self._evidence(readings[0])
+        ranked = self._with_evidence(ranked, evidence)[:limit]
+        return self._finish(text, readings[0], tuple(ranked), tuple(pieces[1:]), evidence)
+
+    def _evidence(self, reading: Reading) -> tuple[Found, ...]:
+        """The items the question's words point at, when it names neither an item nor a gap.
+        An item that only points elsewhere (a related article) gives way to the item it is about
+        when that one is close behind: they are one subject, and the one people walk is the answer."""
+        if any(m.gap for m in reading.mentions):
+            return ()
+        ranked = list(self.evidence.rank(reading.tokens))
+        if len(ranked) >= 2:
+            first, second = ranked[0], ranked[1]
+            lists, items = self.content.lists, self.content.items
+            if (items[first.item].category not in lists and items[second.item].category in lists
+                    and second.item in items[first.item].see_also and second.score >= first.score * 0.7):
+                ranked[0], ranked[1] = replace(second, score=first.score), replace(first, score=second.score)
+        return tuple(ranked)
+
+    def _with_evidence(self, ranked: list[Candidate], evidence: tuple[Found, ...]) -> list[Candidate]:
+        """Add the item the question describes, as the intent that answers it, when the examples
+        alone leave the matcher unsure and the evidence is clear: the item stands out, and the
+        question is mostly about it."""
+        tuning = self.tuning
+        if not evidence or (ranked and ranked[0].score >= tuning.evidence_unsure):
+            return ranked
+        best = evidence[0]
+        item, score = best.item, best.score
+        runner_up = evidence[1].score if len(evidence) > 1 else 0.0
+        if score < tuning.evidence_min or score < tuning.evidence_ratio * runner_up \
+                or best.coverage < tuning.evidence_coverage:
+            return ranked
+        confidence = min(tuning.evidence_cap, tuning.evidence_base + tuning.evidence_scale * score)
+        intent = self.content.answering[item]
+        found = Candidate(intent, confidence, EVIDENCE_EXAMPLE, (item,))
+        kept = [c for c in ranked if c.intent != intent or c.score > confidence]
+        if any(c.intent == intent for c in kept):
+            return kept
+        return sorted([*kept, found], key=lambda c: (-c.score, self.order[c.intent]))
 
     def _finish(self, text: str, reading: Reading, candidates: tuple[Candidate, ...],
-                pieces: tuple[str, ...]) -> Parse:
+                pieces: tuple[str, ...], evidence: tuple[Found, ...]) -> Parse:
         """The parse of the whole question: what it names, a place, the detail asked, a pick."""
         mentions = reading.mentions
         place = next((Place(m.category, m.position, m.items[0] if m.items else None, m.implied)
@@ -159,7 +203,7 @@ class IntentMatcher:
             named=tuple(m.items for m in mentions if m.items),
             categories=categories, place=place,
             detail=Detail.LONG if MORE_WORDS & set(tokens) else Detail.SHORT,
-            pick=pick, reading=reading, pieces=pieces)
+            pick=pick, reading=reading, pieces=pieces, evidence=evidence)
 
     def score(self, masked: Iterable[str], mentions: tuple[Mention, ...] = (), factor: float = 1.0,
               limit: int = 5) -> list[Candidate]:
@@ -176,7 +220,7 @@ class IntentMatcher:
         candidates: list[Candidate] = []
         for score, position in sorted(best.values(), reverse=True):
             example = self.examples[position]
-            intent = self.intents[example.intent]
+            intent = self.content.intents[example.intent]
             items = self._slot_items(intent, mentions)
             if intent.slot and not items:
                 continue  # a slot intent needs the question to name an item of its category
@@ -190,8 +234,7 @@ class IntentMatcher:
         them, by example index: the one similarity the matcher ranks by and `validate` checks
         examples with."""
         tokens = set(masked)
-        weights = {t: self.idf.get(t, self.tuning.stop_weight if t in STOP_WORDS else self.unknown_weight)
-                   for t in tokens}
+        weights = {t: self.idf.get(t) or self._unknown(t) for t in tokens}
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         telling = {t for t in tokens if t in self.index and t not in self.common}
         dots: dict[int, float] = defaultdict(float)
@@ -206,6 +249,14 @@ class IntentMatcher:
             dot += sum(w for t, w in function_words if t in example.tokens)
             scores[position] = dot / (norm * example.norm)
         return scores
+
+    def _unknown(self, token: str) -> float:
+        """The weight of a word no example uses: it pulls the question away from every intent, more
+        the rarer it is (a common English word the guide never uses says little: "son", "really")."""
+        if token in STOP_WORDS:
+            return self.tuning.stop_weight
+        floor = self.tuning.common_word_weight
+        return self.unknown_weight * (floor + (1 - floor) * rarity(token) ** 2)
 
     def _slot_items(self, intent: Intent, mentions: tuple[Mention, ...]) -> tuple[str, ...]:
         """The items the question names that can fill the intent's slot, in order."""

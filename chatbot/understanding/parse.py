@@ -10,6 +10,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from .evidence import Found
+
 
 class Detail(enum.Enum):
     """How much the question asks for."""
@@ -91,6 +93,8 @@ class Parse:
     reading: Reading | None = None
     pieces: tuple[str, ...] = ()
     """Sentences and the last clause of a longer message, each also scored on its own."""
+    evidence: tuple[Found, ...] = ()
+    """The items the question's words point at, best first, when it names no item itself."""
 
     @property
     def items(self) -> tuple[str, ...]:

@@ -16,6 +16,8 @@ A dropped final "g" ("lookin", "workin") is restored when that makes a real Engl
 
 from __future__ import annotations
 
+import functools
+import math
 from collections import Counter, defaultdict
 from functools import lru_cache
 from pathlib import Path
@@ -25,14 +27,33 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from ..settings import Tuning
+from .text import stem
 
-ENGLISH = frozenset(
+BY_FREQUENCY = tuple(
     line for line in (Path(__file__).with_name("english_words.txt").read_text(encoding="utf-8").split("\n"))
     if line and not line.startswith("#")
 )
-"""Real English words, never "corrected" into another word (see scripts/build_word_list.py)."""
+"""Common English words, most frequent first (see scripts/build_word_list.py)."""
+ENGLISH = frozenset(BY_FREQUENCY)
+"""Real English words, never "corrected" into another word."""
 MIN_LETTERS = 4
 """Shorter words are too often real (or text-speak the tables already know) to guess at."""
+
+
+@functools.cache
+def _ranks() -> dict[str, int]:
+    """Stemmed word -> the place of its commonest form in the list (built on first use)."""
+    ranks: dict[str, int] = {}
+    for rank, word in enumerate(BY_FREQUENCY, 1):
+        ranks.setdefault(stem(word), rank)
+    return ranks
+
+
+def rarity(token: str) -> float:
+    """How rare a stemmed word is in English, in [0, 1]: near 0 for the commonest words, 1 for a
+    word not among the 24,000 commonest (or not a word at all)."""
+    rank = _ranks().get(token)
+    return 1.0 if rank is None else math.log(rank) / math.log(len(BY_FREQUENCY))
 
 
 class Speller:
