@@ -42,6 +42,10 @@ class Tuning:
     """Answers below this confidence count as unsure (the unanswered log records them)."""
     clarify_margin: float = 0.12
     """Two readings of one phrase closer than this are too close to call: the bot asks which."""
+    context_confident: float = 0.75
+    """A candidate this sure of a self-contained answer wins over what the conversation suggests."""
+    move_confidence: float = 0.75
+    """The confidence of a step to a neighbouring item read from the question's framing."""
     specific_margin: float = 0.2
     """How far an answer about a named item may trail the list of its kind and still be preferred."""
     stop_weight: float = 0.3

@@ -42,6 +42,8 @@ class Rule(enum.Enum):
     """No candidate clears the threshold: a fallback with the closest guesses."""
     FOLLOW_UP = "follow_up"
     """A follow-up (next, previous, more, a question about "it") read against the conversation."""
+    MOVE = "move"
+    """A step to a neighbouring item, from the item named or the current one ("the one after inventory")."""
     END_OF_LIST = "end_of_list"
     """A next or previous with nothing further that way."""
     NO_CONTEXT = "no_context"
@@ -126,6 +128,15 @@ class _Policy:
             return self._decision(Rule.PAST_THE_END, Reaction.NO_SUCH_PLACE, "end_of_list", 1.0, state,
                                   candidates, category=place.category, place=place.number)
         best = parse.best
+        if parse.move is not None:
+            moved = self._move(parse, state, best)
+            if moved is not None:
+                return moved
+        if state.item and parse.refers and not self._self_contained(best):
+            item = self.content.item(state.item)
+            follow = best if best is not None else Candidate(self.content.answering[item.id], self.tuning.threshold, "")
+            return self._explain(item, follow, state, f"a question about {item.id}", detail=Detail.LONG,
+                                 confidence=max(follow.score, self.tuning.threshold))
         if best is not None and best.score < self.tuning.threshold and self._names_it(best, parse):
             return self._answer(Rule.NAMED, best, parse, state, candidates)
         if best is None or best.score < self.tuning.threshold:
@@ -148,6 +159,43 @@ class _Policy:
         if place is not None and place.implied and place.item in best.items:
             context = f"item {place.number} of the {place.category}"
         return self._answer(rule, best, parse, state, candidates, context=context, rival=rival)
+
+    def _self_contained(self, best: Candidate | None) -> bool:
+        """True when the best candidate answers the question on its own, with confidence: then it
+        wins over anything the conversation might suggest."""
+        if best is None or best.score < self.tuning.context_confident:
+            return False
+        return self.content.intents[best.intent].answer is not AnswerKind.FOLLOWUP
+
+    def _move(self, parse: Parse, state: Conversation, best: Candidate | None) -> Decision | None:
+        """A step to a neighbouring item ("the one after inventory", "what precedes it"), from the
+        item named or the current one, unless a confident answer of another kind says otherwise."""
+        move = parse.move
+        assert move is not None
+        content = self.content
+        anchors = [i for i in move.anchor if content.items[i].category in content.lists] or list(move.anchor)
+        anchor = anchors[0] if anchors else state.item
+        if anchor is None or content.items[anchor].category not in content.lists:
+            return None
+        if best is not None and self._self_contained(best) and best.items != (anchor,):
+            return None
+        named = parse.categories[0] if parse.categories else None
+        if not move.anchor and named and content.items[anchor].category != named:  # "back to the skills"
+            listing = Candidate(content.list_intents[named], max(best.score if best else 0.0, self.tuning.threshold), "")
+            return self._answer(Rule.FOLLOW_UP, listing, parse, state, parse.candidates,
+                                context=f"the list of the {named}")
+        current = content.item(anchor)
+        neighbour = content.neighbour(current, move.direction)
+        word = "next" if move.direction > 0 else "previous"
+        context = f"{word} after {current.id}"
+        confidence = max(best.score if best else 0.0, self.tuning.move_confidence)
+        candidate = best or Candidate(content.answering[anchor], confidence, "")
+        state = replace(state, item=anchor)
+        if neighbour is None:
+            return self._decision(Rule.END_OF_LIST, Reaction.END_OF_LIST, "end_of_list", confidence, state,
+                                  parse.candidates, items=(current.id,), category=current.category,
+                                  direction=move.direction, chosen=candidate, context=context)
+        return self._explain(neighbour, candidate, state, context, confidence=confidence, rule=Rule.MOVE)
 
     def _names_it(self, best: Candidate, parse: Parse) -> bool:
         """True when the question names exactly one item, unambiguously, and the best candidate
@@ -188,8 +236,9 @@ class _Policy:
             state = replace(state, item=parse.items[0])
         named = parse.categories[0] if parse.categories else None
         current = content.items.get(state.item) if state.item else None
-        if walking and named and (current is None or current.category != named):
-            return self._explain(content.categories[named].items[0], candidate, state, f"first of the {named}")
+        if named and (current is None or walking and current.category != named):  # "back to the skills"
+            listing = Candidate(content.list_intents[named], candidate.score, candidate.example)
+            return self._answer(Rule.FOLLOW_UP, listing, parse, state, candidates, context=f"the list of the {named}")
         if current is None:
             return self._decision(Rule.NO_CONTEXT, Reaction.NO_CONTEXT, "no_context", candidate.score, state,
                                   candidates, fallback=True, chosen=candidate)
@@ -213,10 +262,12 @@ class _Policy:
                              detail=detail)
 
     def _explain(self, item: Item, candidate: Candidate, state: Conversation, context: str, *,
-                 detail: Detail = Detail.SHORT) -> Decision:
+                 detail: Detail = Detail.SHORT, confidence: float | None = None,
+                 rule: Rule = Rule.FOLLOW_UP) -> Decision:
         """Answer about `item` as the intent that answers it on its own would."""
         intent = self.content.answering[item.id]
-        return self._decision(Rule.FOLLOW_UP, Reaction.INTENT, intent, candidate.score, self._focus_on(item, state),
+        score = candidate.score if confidence is None else confidence
+        return self._decision(rule, Reaction.INTENT, intent, score, self._focus_on(item, state),
                               (candidate,), items=(item.id,), detail=detail, chosen=candidate, context=context)
 
     def _focus_on(self, item: Item, state: Conversation) -> Conversation:

@@ -18,11 +18,12 @@ from dataclasses import dataclass, field, replace
 from ..content import template
 from ..content.model import AnswerKind, Content, Intent
 from ..settings import Tuning
+from .cues import find_move, refers_back, turned_down
 from .evidence import Evidence, Found
 from .lexicon import GAP, Lexicon, build_lexicon, concept_token, item_token, sentinel
-from .parse import Candidate, Detail, Mention, Parse, Place, Reading
+from .parse import Candidate, Detail, Mention, Move, Parse, Place, Reading
 from .spelling import rarity
-from .text import STOP_WORDS, focus, words
+from .text import STOP_WORDS, focus, normalize, words
 
 WHOLE_MESSAGE_ONLY = frozenset({AnswerKind.TEXT, AnswerKind.FOLLOWUP})
 """Answers that one sentence of a longer message cannot win on its own."""
@@ -68,6 +69,8 @@ class IntentMatcher:
     order: dict[str, int] = field(default_factory=dict)
     """Intent name -> its place in `TIE_ORDER`: breaks exact ties the same way every time."""
     unknown_weight: float = 0.0
+    category_words: frozenset[str] = frozenset()
+    """Words that name a list or one of its items in general ("skill", "step", "duty")."""
 
     @classmethod
     def build(cls, content: Content, tuning: Tuning) -> IntentMatcher:
@@ -83,7 +86,9 @@ class IntentMatcher:
         lexicon.freeze(tuning)
         ties = sorted(content.intents.values(), key=lambda i: (TIE_ORDER.index(i.answer), i.name))
         evidence = Evidence.build(content, lexicon.canonical)
-        matcher = cls(lexicon, content, tuning, evidence, order={i.name: rank for rank, i in enumerate(ties)})
+        nouns = {t for c in content.categories.values() for t in (*normalize(c.noun), *normalize(c.plural))}
+        matcher = cls(lexicon, content, tuning, evidence, order={i.name: rank for rank, i in enumerate(ties)},
+                      category_words=frozenset(nouns | set(lexicon.categories)))
         # Items of a category no intent takes as a slot (the role's facets) read as themselves, and
         # the intent that answers one gets it as an example of its own; items of slotted
         # categories all read as their category's sentinel.
@@ -148,7 +153,9 @@ class IntentMatcher:
         ranked = sorted(best.values(), key=lambda c: (-c.score, self.order[c.intent]))[:limit]
         evidence = self._evidence(readings[0])
         ranked = self._with_evidence(ranked, evidence)[:limit]
-        return self._finish(text, readings[0], tuple(ranked), tuple(pieces[1:]), evidence)
+        moves = (find_move(r.tokens, r.mentions, self.category_words) for r in (readings[0], *reversed(readings[1:])))
+        move = next((m for m in moves if m is not None), None)  # "Fair enough. And the step after that one?"
+        return self._finish(text, readings[0], tuple(ranked), tuple(pieces[1:]), evidence, move)
 
     def _evidence(self, reading: Reading) -> tuple[Found, ...]:
         """The items the question's words point at, when it names neither an item nor a gap.
@@ -187,21 +194,22 @@ class IntentMatcher:
         return sorted([*kept, found], key=lambda c: (-c.score, self.order[c.intent]))
 
     def _finish(self, text: str, reading: Reading, candidates: tuple[Candidate, ...],
-                pieces: tuple[str, ...], evidence: tuple[Found, ...]) -> Parse:
+                pieces: tuple[str, ...], evidence: tuple[Found, ...], move: Move | None) -> Parse:
         """The parse of the whole question: what it names, a place, the detail asked, a pick."""
         mentions = reading.mentions
         place = next((Place(m.category, m.position, m.items[0] if m.items else None, m.implied)
                       for m in mentions if m.position is not None and m.category), None)
-        categories = tuple(dict.fromkeys(self.lexicon.categories[t] for t in reading.tokens
-                                         if t in self.lexicon.categories))
         tokens = reading.tokens
+        categories = tuple(dict.fromkeys(self.lexicon.categories[t] for n, t in enumerate(tokens)
+                                         if t in self.lexicon.categories and not turned_down(tokens, n)))
+        named = tuple(m.items for m in mentions if m.items and not turned_down(tokens, m.start))
         pick = next((PICK_WORDS[t] for t in tokens if t in PICK_WORDS), None)
         if pick is None and tokens in (("1",), ("2",)):
             pick = int(tokens[0])
         return Parse(
             question=text, candidates=candidates,
-            named=tuple(m.items for m in mentions if m.items),
-            categories=categories, place=place,
+            named=named, categories=categories, place=place,
+            move=move, refers=refers_back(tokens, mentions),
             detail=Detail.LONG if MORE_WORDS & set(tokens) else Detail.SHORT,
             pick=pick, reading=reading, pieces=pieces, evidence=evidence)
 

@@ -76,6 +76,16 @@ class Place:
 
 
 @dataclass(frozen=True)
+class Move:
+    """A step from one item to its neighbour: `direction` +1 or -1 from the item the question
+    names (`anchor`: the items its phrase may mean), or from the item being discussed when it names
+    none ("the one before that")."""
+
+    direction: int
+    anchor: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Parse:
     """Everything understood about one question."""
 
@@ -95,6 +105,10 @@ class Parse:
     """Sentences and the last clause of a longer message, each also scored on its own."""
     evidence: tuple[Found, ...] = ()
     """The items the question's words point at, best first, when it names no item itself."""
+    move: Move | None = None
+    """A step to a neighbouring item ("the one after inventory", "what precedes it")."""
+    refers: bool = False
+    """True when the question points back at what was just discussed ("what is it for?") and names nothing."""
 
     @property
     def items(self) -> tuple[str, ...]:

@@ -34,14 +34,14 @@ def _table() -> dict[str, Any]:
     return yaml.load(text, Loader=Loader)  # noqa: S506 - the safe loader: plain values only
 
 
-_TABLE = _table()
-EXPANSIONS: dict[str, str] = {str(k): str(v) for k, v in _TABLE["expansions"].items()}
+TABLE = _table()
+EXPANSIONS: dict[str, str] = {str(k): str(v) for k, v in TABLE["expansions"].items()}
 """Whole tokens (after apostrophes are unified) that stand for several words."""
-WORDS: dict[str, str] = {str(k): str(v) for k, v in _TABLE["words"].items()}
+WORDS: dict[str, str] = {str(k): str(v) for k, v in TABLE["words"].items()}
 """Single words with a canonical form: text-speak, British spelling, numbers and ordinals."""
-FILLERS = frozenset(_TABLE["fillers"])
+FILLERS = frozenset(TABLE["fillers"])
 """Tokens that mean nothing in a question ("lol", "ngl"): dropped."""
-KEEP_AS_IS = frozenset(_TABLE["keep_as_is"])
+KEEP_AS_IS = frozenset(TABLE["keep_as_is"])
 """Words the stemmer leaves alone."""
 
 

@@ -1,0 +1,58 @@
+"""Conversational cues in a question's words: a move relative to an item ("the one after
+inventory", "what precedes it"), a pointer back at what was just said ("who hands those out?"),
+and choices turned down ("the skill, not the duty"). The word lists are English knowledge, in
+english.yaml; the policy reads the cues from the parse, never the words.
+"""
+
+from __future__ import annotations
+
+from .parse import Mention, Move
+from .text import STOP_WORDS, TABLE, normalize
+
+
+def _stems(words: object) -> frozenset[str]:
+    return frozenset(token for word in words for token in normalize(str(word)))  # type: ignore[attr-defined]
+
+
+DIRECTIONS = {token: int(step) for word, step in TABLE["directions"].items() for token in normalize(str(word))}
+BACK_REFERENCES = _stems(TABLE["back_references"])
+FRAMING = _stems(TABLE["framing"]) | STOP_WORDS
+NEGATIONS = _stems(TABLE["negations"])
+REACH = 4
+"""How many words after a direction word its anchor may be ("after the teamwork skill")."""
+
+
+def find_move(tokens: tuple[str, ...], mentions: tuple[Mention, ...], category_words: frozenset[str]) -> Move | None:
+    """A relative move, when the question is framed as one: only framing words before the
+    direction word, and after it an item, a pointer back, or nothing."""
+    for index, token in enumerate(tokens):
+        direction = DIRECTIONS.get(token)
+        if direction is None or _inside(index, mentions):  # "after certification" may name an item itself
+            continue
+        before = [t for n, t in enumerate(tokens[:index]) if not _inside(n, mentions)]
+        if any(t not in FRAMING and t not in category_words and t not in DIRECTIONS for t in before):
+            return None
+        if any(m.items and m.end <= index for m in mentions):
+            return None  # "do I need experience before applying": the item named first is the subject
+        after = [m for m in mentions if m.items and index < m.start <= index + REACH]
+        if after:
+            return Move(direction, after[0].items)
+        rest = [t for n, t in enumerate(tokens[index + 1:], index + 1) if not _inside(n, mentions)]
+        if all(t in FRAMING or t in BACK_REFERENCES or t in category_words for t in rest):
+            return Move(direction, ())
+        return None
+    return None
+
+
+def refers_back(tokens: tuple[str, ...], mentions: tuple[Mention, ...]) -> bool:
+    """True when the question points back at what was just discussed and names nothing itself."""
+    return not any(m.items or m.gap for m in mentions) and any(t in BACK_REFERENCES for t in tokens)
+
+
+def turned_down(tokens: tuple[str, ...], start: int) -> bool:
+    """True when the words just before `start` turn down what follows ("not the duty")."""
+    return any(t in NEGATIONS for t in tokens[max(0, start - 2):start])
+
+
+def _inside(index: int, mentions: tuple[Mention, ...]) -> bool:
+    return any(m.start <= index < m.end for m in mentions)
