@@ -38,6 +38,10 @@ class Tuning:
     """Below this confidence the reply is a fallback with suggestions."""
     named_floor: float = 0.3
     """A question that names one item is answered about it from this score, below the threshold."""
+    guess_floor: float = 0.25
+    """An unsure reply offers a candidate from the guide as a guess ("Did you mean ...?") from this score."""
+    guess_coverage: float = 0.35
+    """...and an item the question's words point at, when they account for this share of it."""
     unsure_below: float = 0.6
     """Answers below this confidence count as unsure (the unanswered log records them)."""
     clarify_margin: float = 0.12

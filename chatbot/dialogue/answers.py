@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from ..content import template
 from ..content.load import places
 from ..content.model import AnswerKind, Category, Content, Gap, Intent, Item
-from ..understanding.parse import Candidate, Detail
+from ..understanding.parse import Detail
 from .conversation import Choice
-from .policy import ANSWERING, Decision, Reaction
+from .policy import Decision, Reaction
 from .reply import Reply, Source
 
 MAX_SUGGESTIONS = 3
@@ -37,7 +37,7 @@ def compose(decision: Decision, content: Content) -> Reply:
     if reaction is Reaction.INTENT:
         answer = writer.intent_answer(decision)
     elif reaction is Reaction.UNSURE:
-        answer = writer.unsure(decision.candidates)
+        answer = writer.unsure(decision.guesses)
     elif reaction is Reaction.CLARIFY:
         answer = writer.clarify(decision.options)
     elif reaction is Reaction.END_OF_LIST:
@@ -133,12 +133,21 @@ class _Writer:
         suggestions.extend(intent.suggestions)
         return Answer(f"{body} {self.content.guide.covers}", _unique(suggestions))
 
-    def unsure(self, candidates: tuple[Candidate, ...]) -> Answer:
-        """Too unsure to answer: say so and offer the closest things the bot does know."""
-        guesses = [self.question_for(c) for c in candidates[:3]]
-        suggestions = [g for g in guesses if g] + list(self.content.guide.starters)
+    def unsure(self, guesses: tuple[str, ...]) -> Answer:
+        """Too unsure to answer: offer the best guesses at what was meant, so one click fixes a near
+        miss; when nothing came close, say what the bot covers and where to begin."""
+        if guesses:
+            names = " ".join(f"{self.name_of(ref)}?" for ref in guesses)
+            body = f"I'm not sure I understood that. Did you mean: {names}"
+            return Answer(body, _unique([self.ask_for(ref) for ref in guesses]))
         body = "I'm not sure I understood that. " + self.content.guide.covers
-        return Answer(body, _unique(suggestions))
+        return Answer(body, _unique(self.content.guide.starters))
+
+    def name_of(self, ref: str) -> str:
+        """An item's title, or a list's name ("The skills"), for a guess."""
+        if ref in self.content.items:
+            return self.content.item(ref).title
+        return f"The {self.content.categories[ref].plural}"
 
     def clarify(self, options: tuple[Choice, ...]) -> Answer:
         """Ask which of two close readings the user meant."""
@@ -176,16 +185,6 @@ class _Writer:
         if intent.answer is AnswerKind.LIST and intent.category:
             return f"the list of {self.content.categories[intent.category].plural}"
         return intent.name.replace("_", " ")
-
-    def question_for(self, candidate: Candidate) -> str | None:
-        """A question that would get this candidate's answer, to offer as a guess."""
-        intent = self.content.intents[candidate.intent]
-        if intent.answer not in ANSWERING:
-            return None
-        ref = candidate.items[0] if candidate.items else intent.item
-        if ref is None and intent.answer is AnswerKind.LIST:
-            ref = intent.category
-        return self.ask_for(ref) if ref else None
 
     def label(self, item: Item) -> str | None:
         """How an answer about `item` is introduced ("Step 3 of 5: Become certified"), if at all."""

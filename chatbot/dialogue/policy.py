@@ -20,6 +20,8 @@ ANSWERING = frozenset({AnswerKind.ITEM, AnswerKind.ITEMS, AnswerKind.LIST, Answe
 """Kinds of answer that come from the guide itself (and so can be offered as a guess)."""
 MAX_ITEMS = 3
 """At most this many items named together are explained in one answer."""
+MAX_GUESSES = 3
+"""An unsure reply offers at most this many guesses at what was meant."""
 
 
 class Rule(enum.Enum):
@@ -92,6 +94,9 @@ class Decision:
     """Everything weighed, best first."""
     options: tuple[Choice, ...] = ()
     """For a clarifying question: the choices, in order."""
+    guesses: tuple[str, ...] = ()
+    """For an unsure reply: what the question most likely asked for (item ids, or category names
+    for a list), best first; none when nothing came close."""
     context: str | None = None
     """How the conversation filled in the question, if it did."""
     threshold: float = 0.0
@@ -141,7 +146,7 @@ class _Policy:
             return self._answer(Rule.NAMED, best, parse, state, candidates)
         if best is None or best.score < self.tuning.threshold:
             return self._decision(Rule.UNSURE, Reaction.UNSURE, "fallback", best.score if best else 0.0, state,
-                                  candidates, fallback=True, chosen=best)
+                                  candidates, fallback=True, chosen=best, guesses=self._guesses(parse))
         if self.content.intents[best.intent].answer is AnswerKind.FOLLOWUP:
             return self._follow_up(best, parse, state)
         rule = Rule.ANSWER
@@ -196,6 +201,22 @@ class _Policy:
                                   parse.candidates, items=(current.id,), category=current.category,
                                   direction=move.direction, chosen=candidate, context=context)
         return self._explain(neighbour, candidate, state, context, confidence=confidence, rule=Rule.MOVE)
+
+    def _guesses(self, parse: Parse) -> tuple[str, ...]:
+        """What an unsure question most likely asked for, as item ids or category names (a list),
+        best first: candidates from the guide that came close, then the items its words point at."""
+        content, tuning = self.content, self.tuning
+        refs: list[str] = []
+        for candidate in parse.candidates:
+            intent = content.intents[candidate.intent]
+            if candidate.score < tuning.guess_floor or intent.answer not in ANSWERING:
+                continue
+            ref = candidate.items[0] if candidate.items else intent.item or (
+                intent.category if intent.answer is AnswerKind.LIST else None)
+            if ref:
+                refs.append(ref)
+        refs += [found.item for found in parse.evidence if found.coverage >= tuning.guess_coverage]
+        return tuple(dict.fromkeys(refs))[:MAX_GUESSES]
 
     def _names_it(self, best: Candidate, parse: Parse) -> bool:
         """True when the question names exactly one item, unambiguously, and the best candidate
@@ -277,20 +298,33 @@ class _Policy:
         return replace(state, item=item.id, listed=listed)
 
     def _choose(self, options: tuple[Choice, ...], parse: Parse) -> Candidate | None:
-        """Which option of a clarifying question the question picked: by its place or by naming its kind."""
+        """Which option of a clarifying question the question picked: by its place ("the second"),
+        by naming its kind ("the skill") or its item, or by describing it ("the one about machines":
+        the option whose item the question's words point at clearly more)."""
         picked = None
         if parse.pick is not None and 0 < parse.pick <= len(options):
             picked = options[parse.pick - 1]
         else:
-            for option in options:
-                intent = self.content.intents.get(option.intent)
-                category = intent and (intent.slot or intent.category)
-                if category and category in parse.categories:
-                    picked = option
+            picked = next((o for o in options if o.item and o.item in parse.items), None)
+        if picked is None:
+            for category in parse.categories:
+                picked = next((o for o in options if self._kind_of(o) == category), None)
+                if picked is not None:
                     break
+        if picked is None:
+            scores = {found.item: found.score for found in parse.evidence}
+            ranked = sorted(options, key=lambda o: -scores.get(o.item or "", 0.0))
+            first, second = (scores.get(o.item or "", 0.0) for o in ranked[:2])
+            if first > 0 and first >= self.tuning.evidence_ratio * second:
+                picked = ranked[0]
         if picked is None or picked.intent not in self.content.intents:
             return None
         return Candidate(picked.intent, picked.score, "", (picked.item,) if picked.item else ())
+
+    def _kind_of(self, option: Choice) -> str | None:
+        """The category an option answers from."""
+        intent = self.content.intents.get(option.intent)
+        return (intent.slot or intent.category) if intent else None
 
     def _prefer_specific(self, best: Candidate, candidates: tuple[Candidate, ...]) -> Candidate:
         """A question that names one item of a list ("I'm a perfectionist, is that good for this

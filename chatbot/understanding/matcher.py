@@ -37,6 +37,8 @@ TIE_ORDER = (AnswerKind.ITEM, AnswerKind.ITEMS, AnswerKind.LIST, AnswerKind.SUMM
              AnswerKind.OUT_OF_SCOPE, AnswerKind.FOLLOWUP, AnswerKind.TEXT)
 """How exact ties are broken: an answer from the guide first, then an honest fallback, then a move
 in the conversation or small talk; within one kind, by intent name. Never by file name or order."""
+EVIDENCE_LIMIT = 5
+"""How many items the evidence ranks (an answer to a clarifying question picks among them)."""
 EVIDENCE_EXAMPLE = "(the words of the item's own texts)"
 """What a candidate found by evidence shows as its matched example."""
 SLOT_MARK = "zzslotzz"
@@ -163,7 +165,7 @@ class IntentMatcher:
         when that one is close behind: they are one subject, and the one people walk is the answer."""
         if any(m.gap for m in reading.mentions):
             return ()
-        ranked = list(self.evidence.rank(reading.tokens))
+        ranked = list(self.evidence.rank(reading.tokens, limit=EVIDENCE_LIMIT))
         if len(ranked) >= 2:
             first, second = ranked[0], ranked[1]
             lists, items = self.content.lists, self.content.items
