@@ -150,7 +150,7 @@ class _Policy:
         if self.content.intents[best.intent].answer is AnswerKind.FOLLOWUP:
             return self._follow_up(best, parse, state)
         rule = Rule.ANSWER
-        specific = self._prefer_specific(best, candidates)
+        specific = self._prefer_specific(best, candidates, parse)
         if specific is not best:
             rule, best = Rule.SPECIFIC, specific
         rival = next((c for c in candidates[1:] if self._answer_key(best) != self._answer_key(c)), None)
@@ -326,15 +326,20 @@ class _Policy:
         intent = self.content.intents.get(option.intent)
         return (intent.slot or intent.category) if intent else None
 
-    def _prefer_specific(self, best: Candidate, candidates: tuple[Candidate, ...]) -> Candidate:
-        """A question that names one item of a list ("I'm a perfectionist, is that good for this
-        job?") is about that item, even when it reads a little more like a request for the list."""
+    def _prefer_specific(self, best: Candidate, candidates: tuple[Candidate, ...], parse: Parse) -> Candidate:
+        """A question that names an item is about that item, even when it reads a little more like
+        something else: the list of its kind ("I'm a perfectionist, is that good for this job?"),
+        or an answer that ignores the item ("what do they mean by analysis" is not about the job
+        as a whole). Not when the best is a fallback: "how much does certification cost" asks
+        about a gap, whatever it names."""
         intent = self.content.intents[best.intent]
-        if intent.answer is not AnswerKind.LIST:
+        named = set(parse.items)
+        general = intent.answer is AnswerKind.LIST or (intent.answer is AnswerKind.ITEM and intent.item is not None)
+        if not general or not named or intent.item in named:
             return best
         for candidate in candidates:
-            if (self.content.intents[candidate.intent].slot == intent.category
-                    and candidate.score >= self.tuning.threshold
+            slot = self.content.intents[candidate.intent].slot
+            if (slot and set(candidate.items) & named and candidate.score >= self.tuning.threshold
                     and best.score - candidate.score <= self.tuning.specific_margin):
                 return candidate
         return best

@@ -20,7 +20,7 @@ from ..content.model import Intent
 from ..dialogue.bot import Chatbot
 from ..errors import DataError
 from ..settings import Settings
-from ..understanding.lexicon import MAX_PHRASE, concept_token
+from ..understanding.lexicon import MAX_PHRASE, concept_token, sentinel
 from ..understanding.parse import Mention, Reading
 
 
@@ -172,23 +172,22 @@ def shared_phrases(bot: Chatbot) -> list[Problem]:
 def examples_naming_items(bot: Chatbot) -> list[Problem]:
     """Examples that name an item of a category their intent does not answer ("which strengths
     does the job call for" reads "job call" as the job's other names): the example then only
-    matches questions about that item, which is never what it was written for."""
-    content, lexicon = bot.content, bot.matcher.lexicon
+    matches questions about that item, which is never what it was written for. Read from the
+    matcher's own masked examples, so templated examples are checked too."""
+    content = bot.content
+    sentinels = {sentinel(name): name for name in content.categories}
     problems = []
-    for intent in content.intents.values():
-        for index, example in enumerate(intent.examples):
-            if "{" in example:
-                continue
-            reading = lexicon.read(example, in_view=content.guide.default_list)
-            for mention in reading.mentions:
-                wanted = [i for i in mention.items if intent.item == i or content.items[i].category == intent.slot
-                          or i in intent.items]
-                if mention.items and not wanted and mention.position is None:
-                    words = " ".join(reading.tokens[mention.start:mention.end])
-                    problems.append(Problem(intent.origin.path, intent.origin.at("examples", index),
-                                            f"{intent.name}.examples[{index}]", (
-                        f"example {example!r} names item {'/'.join(mention.items)} (as {words!r}), which intent "
-                        f"{intent.name!r} does not answer: it would only match questions about that item; reword it")))
+    for example in bot.matcher.examples:
+        intent = content.intents[example.intent]
+        named = [sentinels[t] for t in example.tokens if t in sentinels and sentinels[t] != intent.slot]
+        named += [t[1:] for t in example.tokens if t.startswith("@") and t[1:] != intent.item]
+        if not named or example.text not in intent.examples:
+            continue
+        index = intent.examples.index(example.text)
+        what = ", ".join(f"an item of {n}" if n in content.categories else f"item {n}" for n in named)
+        problems.append(Problem(intent.origin.path, intent.origin.at("examples", index), f"{intent.name}.examples[{index}]", (
+            f"example {example.text!r} names {what}, which intent {intent.name!r} does not answer: it would only "
+            f"match questions about that; reword it (`chatbot ask --explain` shows which words)")))
     return problems
 
 

@@ -22,6 +22,7 @@ from ..dialogue.reply import Reply
 from ..errors import DataError, InputError
 
 FALLBACK_LABELS = frozenset({"not_covered", "out_of_scope"})
+CONFIDENCE_BANDS = ((0.0, 0.45), (0.45, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01))
 MAX_FILE_BYTES = 10_000_000
 
 
@@ -110,6 +111,21 @@ class Report:
             table[name] = {"precision": precision, "recall": recall, "f1": f1, "support": expected[name]}
         return table
 
+    def calibration(self) -> list[tuple[str, int, float]]:
+        """How often answers were right, by confidence band: (band, answers, share right). An
+        answer is a reply that is not a fallback; confidence is only useful if higher means right."""
+        rows = []
+        for low, high in CONFIDENCE_BANDS:
+            inside = [o for o in self.outcomes if not o.reply.fallback and low <= o.reply.confidence < high]
+            if inside:
+                rows.append((f"{low:.2f}-{min(high, 1.0):.2f}", len(inside), _share(inside)))
+        return rows
+
+    def right_above(self, confidence: float) -> tuple[int, float]:
+        """The answers at or above a confidence, and the share of them that were right."""
+        inside = [o for o in self.outcomes if not o.reply.fallback and o.reply.confidence >= confidence]
+        return len(inside), _share(inside)
+
     def confusions(self, top: int = 10) -> list[tuple[str, str, int]]:
         """The most frequent (expected, got) pairs among the misses."""
         pairs = Counter((_label(o), _got(o)) for o in self.misses)
@@ -131,6 +147,8 @@ class Report:
             "fallback_precision": round(self.fallback_precision, 4),
             "per_intent": {k: {m: round(v, 4) for m, v in row.items()} for k, row in self.per_intent().items()},
             "confusions": [{"expected": a, "got": b, "count": n} for a, b, n in self.confusions()],
+            "calibration": [{"confidence": band, "answers": n, "right": round(share, 4)}
+                            for band, n, share in self.calibration()],
             "misses": [_miss(o) for o in self.misses],
             **({"dialogues": [{"name": name, "turns": total, "right": right}
                               for name, (right, total) in self.dialogues().items()]} if self.dialogues() else {}),
@@ -164,11 +182,15 @@ class Report:
         if dialogues:
             clean = sum(right == total for right, total in dialogues.values())
             lines.append(f"dialogues           {clean} of {len(dialogues)} played through without a miss")
+        count, share = self.right_above(0.8)
+        lines.append(f"confident answers   {_percent(share)}  right ({count} answers at confidence 0.8 or more)")
         table = self.per_intent()
         width = max([len(name) for name in table] + [10])
         lines += ["", f"{'intent':<{width}}  precision  recall     F1  support"]
         lines += [f"{name:<{width}}  {row['precision']:9.2f}  {row['recall']:6.2f}  {row['f1']:5.2f}  "
                   f"{row['support']:7.0f}" for name, row in table.items()]
+        lines += ["", "confidence   answers  right"]
+        lines += [f"{band}  {n:8d}  {_percent(share)}" for band, n, share in self.calibration()]
         confusions = self.confusions()
         if confusions:
             lines += ["", "most confused (expected -> got):"]

@@ -140,18 +140,34 @@ class Lexicon:
         return tuple(masked)
 
     def _find(self, tokens: tuple[str, ...], in_view: str) -> list[Mention]:
-        """Mentions, left to right, longest phrase first at each place."""
-        found: list[Mention] = []
-        i = 0
-        while i < len(tokens):
-            place, phrase = self._position_at(tokens, i, in_view), self._phrase_at(tokens, i)
-            # A phrase that starts with an ordinal ("first aid") is the longer reading: it wins.
-            mention = phrase if phrase and (place is None or phrase.end > place.end) else place
-            if mention is None:
-                i += 1
-                continue
-            found.append(mention)
-            i = mention.end
+        """The mentions that together cover the most words, and of two such readings the one with
+        fewer, longer phrases: so "what is the career progression" reads the gap "career
+        progression", not a phrase that happens to start earlier ("what is the job")."""
+        n = len(tokens)
+        starting = [self._mentions_at(tokens, i, in_view) for i in range(n)]
+        best: list[tuple[int, int, list[Mention]]] = [(0, 0, [])] * (n + 1)  # (covered, -phrases, mentions)
+        for i in range(n - 1, -1, -1):
+            skip = best[i + 1]
+            choice = None
+            for mention in starting[i]:  # longest first: of two equal readings, the longer phrase
+                covered, count, rest = best[mention.end]
+                option = (covered + mention.end - mention.start, count - 1, [mention, *rest])
+                if choice is None or option[:2] > choice[:2]:
+                    choice = option
+            # Of two equal readings, the one that starts here: the leftmost phrase, as people read.
+            best[i] = choice if choice is not None and choice[:2] >= skip[:2] else skip
+        return best[0][2]
+
+    def _mentions_at(self, tokens: tuple[str, ...], i: int, in_view: str) -> list[Mention]:
+        """Every mention that can start at token `i`: a place in a list, and phrases of every length."""
+        found = []
+        place = self._position_at(tokens, i, in_view)
+        if place is not None:
+            found.append(place)
+        for length in range(min(MAX_PHRASE, len(tokens) - i), 0, -1):
+            mention = self.phrases.get(tokens[i:i + length])
+            if mention is not None:
+                found.append(Mention(i, i + length, mention.token, mention.items, mention.gap, mention.category))
         return found
 
     def _phrase_at(self, tokens: tuple[str, ...], i: int) -> Mention | None:
