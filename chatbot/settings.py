@@ -52,6 +52,9 @@ class Tuning:
     """The confidence of a step to a neighbouring item read from the question's framing."""
     specific_margin: float = 0.2
     """How far an answer about a named item may trail the list of its kind and still be preferred."""
+    named_margin: float = 0.1
+    """How far an answer about a named item may trail a general answer that ignores it (about the
+    job as a whole) and still be preferred."""
     stop_weight: float = 0.3
     """How much a function word ("the", "do", "you") counts, relative to its IDF weight."""
     common_word_weight: float = 1.0
@@ -69,6 +72,8 @@ class Tuning:
     """Score factor for small talk or a follow-up read in a message that says more than that."""
     statement: float = 0.85
     """Score factor for a sentence that is not a question, in a message that asks one."""
+    whole_message: float = 0.9
+    """Score factor for the whole of a message of several sentences, one of which asks the question."""
     alternative_reading: float = 0.9
     """Score factor for the second reading of a phrase that names items of two categories."""
     max_sentences: int = 4

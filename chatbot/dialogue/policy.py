@@ -148,7 +148,10 @@ class _Policy:
             return self._decision(Rule.UNSURE, Reaction.UNSURE, "fallback", best.score if best else 0.0, state,
                                   candidates, fallback=True, chosen=best, guesses=self._guesses(parse))
         if self.content.intents[best.intent].answer is AnswerKind.FOLLOWUP:
-            return self._follow_up(best, parse, state)
+            other = self._without_context(best, parse, state)
+            if other is None:
+                return self._follow_up(best, parse, state)
+            best = other
         rule = Rule.ANSWER
         specific = self._prefer_specific(best, candidates, parse)
         if specific is not best:
@@ -164,6 +167,16 @@ class _Policy:
         if place is not None and place.implied and place.item in best.items:
             context = f"item {place.number} of the {place.category}"
         return self._answer(rule, best, parse, state, candidates, context=context, rival=rival)
+
+    def _without_context(self, best: Candidate, parse: Parse, state: Conversation) -> Candidate | None:
+        """With nothing to follow up, a follow-up reading gives way to the best reading that stands on
+        its own, when there is one above the threshold ("before I go any further, give me the gist
+        of this job" is not a request for more of nothing)."""
+        if state.item or state.listed or parse.items or parse.categories:
+            return None
+        intents = self.content.intents
+        return next((c for c in parse.candidates if intents[c.intent].answer is not AnswerKind.FOLLOWUP
+                     and c.score >= self.tuning.threshold), None)
 
     def _self_contained(self, best: Candidate | None) -> bool:
         """True when the best candidate answers the question on its own, with confidence: then it
@@ -334,13 +347,18 @@ class _Policy:
         about a gap, whatever it names."""
         intent = self.content.intents[best.intent]
         named = set(parse.items)
-        general = intent.answer is AnswerKind.LIST or (intent.answer is AnswerKind.ITEM and intent.item is not None)
-        if not general or not named or intent.item in named:
+        if intent.answer is AnswerKind.LIST:
+            margin = self.tuning.specific_margin
+        elif intent.answer is AnswerKind.ITEM and intent.item is not None:
+            margin = self.tuning.named_margin
+        else:
+            return best
+        if not named or intent.item in named:
             return best
         for candidate in candidates:
             slot = self.content.intents[candidate.intent].slot
             if (slot and set(candidate.items) & named and candidate.score >= self.tuning.threshold
-                    and best.score - candidate.score <= self.tuning.specific_margin):
+                    and best.score - candidate.score <= margin):
                 return candidate
         return best
 

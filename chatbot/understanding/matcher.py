@@ -23,7 +23,7 @@ from .evidence import Evidence, Found
 from .lexicon import GAP, Lexicon, build_lexicon, concept_token, item_token, sentinel
 from .parse import Candidate, Detail, Mention, Move, Parse, Place, Reading
 from .spelling import rarity
-from .text import STOP_WORDS, focus, normalize, words
+from .text import STOP_WORDS, TABLE, focus, normalize, words
 
 WHOLE_MESSAGE_ONLY = frozenset({AnswerKind.TEXT, AnswerKind.FOLLOWUP})
 """Answers that one sentence of a longer message cannot win on its own."""
@@ -37,6 +37,8 @@ TIE_ORDER = (AnswerKind.ITEM, AnswerKind.ITEMS, AnswerKind.LIST, AnswerKind.SUMM
              AnswerKind.OUT_OF_SCOPE, AnswerKind.FOLLOWUP, AnswerKind.TEXT)
 """How exact ties are broken: an answer from the guide first, then an honest fallback, then a move
 in the conversation or small talk; within one kind, by intent name. Never by file name or order."""
+QUESTION_OPENERS = tuple(" ".join(words(str(opener))) for opener in TABLE["question_openers"])
+"""How a sentence that asks something begins, in normalized words (from english.yaml)."""
 EVIDENCE_LIMIT = 5
 """How many items the evidence ranks (an answer to a clarifying question picks among them)."""
 EVIDENCE_EXAMPLE = "(the words of the item's own texts)"
@@ -137,17 +139,17 @@ class IntentMatcher:
         list a bare "the third one" picks from."""
         pieces = focus(text, self.tuning.max_sentences) or [text]
         readings = [self.read(piece, in_view=in_view) for piece in pieces]
+        weights = piece_weights(text, pieces, self.tuning)
         best: dict[str, Candidate] = {}
         for number, reading in enumerate(readings):
             if number and (not reading.mentions and BACK_REFERENCES & set(reading.tokens)
                            or len(set(reading.tokens) - STOP_WORDS) < 2):
                 continue  # "..., what does that mean", "..., like the definition": not a question alone
-            piece_weight = _piece_weight(text, pieces, number, self.tuning.statement)
+            piece_weight = weights[number]
             for masked, mentions, weight in self._interpretations(reading):
                 for candidate in self.score(masked, mentions, weight * piece_weight, limit):
                     if self.content.intents[candidate.intent].answer in WHOLE_MESSAGE_ONLY and len(pieces) > 1:
-                        if number:
-                            continue  # "good evening." or "ok, back" is not the point of a longer message
+                        # "good evening." or "ok, back" is an aside in a longer message, unless that is all it says
                         candidate = replace(candidate, score=candidate.score * self.tuning.aside)
                     current = best.get(candidate.intent)
                     if current is None or candidate.score > current.score:
@@ -160,19 +162,31 @@ class IntentMatcher:
         return self._finish(text, readings[0], tuple(ranked), tuple(pieces[1:]), evidence, move)
 
     def _evidence(self, reading: Reading) -> tuple[Found, ...]:
-        """The items the question's words point at, when it names neither an item nor a gap.
-        An item that only points elsewhere (a related article) gives way to the item it is about
-        when that one is close behind: they are one subject, and the one people walk is the answer."""
+        """The items the question's words point at, when it names no gap. Of two linked items that
+        both fit (a skill and the related article about it), the one whose intent the question's
+        form matches better comes first: "any tips on teamwork in general" is the article."""
         if any(m.gap for m in reading.mentions):
             return ()
         ranked = list(self.evidence.rank(reading.tokens, limit=EVIDENCE_LIMIT))
+        items = self.content.items
         if len(ranked) >= 2:
-            first, second = ranked[0], ranked[1]
-            lists, items = self.content.lists, self.content.items
-            if (items[first.item].category not in lists and items[second.item].category in lists
-                    and second.item in items[first.item].see_also and second.score >= first.score * 0.7):
-                ranked[0], ranked[1] = replace(second, score=first.score), replace(first, score=second.score)
+            first = ranked[0]
+            linked = next((f for f in ranked[1:3] if f.item in items[first.item].see_also
+                           or first.item in items[f.item].see_also), None)
+            if linked is not None and items[linked.item].category != items[first.item].category:
+                if self._form(reading, linked.item) > self._form(reading, first.item):
+                    ranked.remove(linked)
+                    ranked.insert(0, replace(linked, score=first.score))
         return tuple(ranked)
+
+    def _form(self, reading: Reading, item: str) -> float:
+        """How well the question's wording fits the intent that answers `item`, were it named."""
+        category = self.content.items[item].category
+        mention = Mention(len(reading.tokens), len(reading.tokens) + 1, sentinel(category), (item,), category=category)
+        intent = self.content.answering[item]
+        masked = (*reading.masked, sentinel(category))
+        found = [c.score for c in self.score(masked, (*reading.mentions, mention), limit=10) if c.intent == intent]
+        return found[0] if found else 0.0
 
     def _with_evidence(self, ranked: list[Candidate], evidence: tuple[Found, ...]) -> list[Candidate]:
         """Add the item the question describes, as the intent that answers it, when the examples
@@ -297,14 +311,25 @@ class IntentMatcher:
         return [(self.lexicon.mask(reading.tokens, tuple(kept)), tuple(kept), weight) for kept, weight in variants]
 
 
-def _piece_weight(text: str, pieces: list[str], number: int, statement: float) -> float:
-    """How much a piece of a message counts: the whole message and its questions fully, a
-    statement less when the message asks something elsewhere."""
-    if number == 0 or "?" not in text or pieces[number].rstrip().endswith("?"):
-        return 1.0
-    if number == len(pieces) - 1 and text.rstrip().endswith("?"):
-        return 1.0  # the last clause of a message that ends by asking
-    return statement
+def piece_weights(text: str, pieces: list[str], tuning: Tuning) -> list[float]:
+    """How much each piece of a message counts (the whole message first). In a message of several
+    sentences that asks something, the sentences that ask count fully, the whole message a little
+    less (its other sentences may name topics it is not asking about: "I've read the duties
+    already; what skills do I need?") and statements less again."""
+    if len(pieces) == 1:
+        return [1.0]
+    asking = [asks(piece) for piece in pieces]
+    if not any(asking[1:]):
+        return [1.0] + [tuning.statement if "?" in text else 1.0] * (len(pieces) - 1)
+    return [tuning.whole_message] + [1.0 if ask else tuning.statement for ask in asking[1:]]
+
+
+def asks(piece: str) -> bool:
+    """True for a sentence that asks something: it ends with "?" or opens as a question or request."""
+    if piece.rstrip().endswith("?"):
+        return True
+    opening = " ".join(words(piece)[:4])
+    return any(opening == opener or opening.startswith(opener + " ") for opener in QUESTION_OPENERS)
 
 
 def _mark(name: str, concepts: dict[str, str]) -> str:

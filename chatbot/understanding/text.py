@@ -129,7 +129,10 @@ def focus(text: str, max_sentences: int = 4) -> list[str]:
     clauses = [p for p in CLAUSE_BREAK.split(text.strip().rstrip(".!?") + " ") if p.strip()]
     pieces = [text]
     if len(sentences) > 1:
-        pieces.extend(sentences[:max_sentences])
+        # The questions first, then the last sentence (where a question usually is), then the rest.
+        ranked = sorted(range(len(sentences)), key=lambda i: (not sentences[i].endswith("?"),
+                                                              i != len(sentences) - 1, i))
+        pieces.extend(sentences[i] for i in sorted(ranked[:max_sentences]))
     if len(clauses) > 1:
         tail = clauses[-1] if len(clauses[-1].split()) >= 3 else clauses[-2] + " " + clauses[-1]
         pieces.append(tail.strip())
