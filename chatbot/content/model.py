@@ -94,8 +94,6 @@ class Category:
                      placeholders=ITEM_PLACES)
     list_ask: str = spec("A question that asks for the whole list.", default="What are the {plural}?",
                          placeholders=("plural", "noun"))
-    evidence: float = spec("How strongly a question's words that describe one of its items, without naming it, "
-                           "count (lower it for items that only point to other articles).", default=1.0)
     origin: Origin = origin()
 
 

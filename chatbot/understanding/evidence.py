@@ -45,8 +45,6 @@ class Evidence:
     idf: dict[str, float]
     unknown: float
     """The weight of a word no item uses: as much as the rarest word the items do use."""
-    weights: dict[str, float]
-    """Item id -> its category's `evidence` factor."""
 
     @classmethod
     def build(cls, content: Content, canonical: Callable[[tuple[str, ...]], tuple[str, ...]]) -> Evidence:
@@ -70,8 +68,7 @@ class Evidence:
             norm = math.sqrt(sum(x * x for x in vector.values())) or 1.0
             for token, x in vector.items():
                 postings[token].append((item_id, x / norm))
-        weights = {item.id: content.categories[item.category].evidence for item in content.items.values()}
-        return cls({t: tuple(p) for t, p in postings.items()}, idf, max(idf.values(), default=1.0), weights)
+        return cls({t: tuple(p) for t, p in postings.items()}, idf, max(idf.values(), default=1.0))
 
     def rank(self, tokens: Iterable[str], limit: int = 3) -> tuple[Found, ...]:
         """The best items for the question's tokens, best first."""
@@ -93,7 +90,6 @@ class Evidence:
             for item_id, x in self.postings[token]:
                 dots[item_id] += weight * x
                 covered[item_id] += weight
-        found = [Found(item_id, dot / norm * self.weights[item_id], covered[item_id] / total)
-                 for item_id, dot in dots.items()]
+        found = [Found(item_id, dot / norm, covered[item_id] / total) for item_id, dot in dots.items()]
         found.sort(key=lambda f: (-f.score, f.item))
         return tuple(found[:limit])
