@@ -70,6 +70,9 @@ class Tuning:
     """...when it is also in more than this many examples."""
     aside: float = 0.9
     """Score factor for small talk or a follow-up read in a message that says more than that."""
+    aside_piece: float = 0.6
+    """...and for small talk read in one piece of such a message ("Goodbye, I'll come back later"):
+    it wins only when nothing else in the message is asked."""
     statement: float = 0.85
     """Score factor for a sentence that is not a question, in a message that asks one."""
     whole_message: float = 0.9

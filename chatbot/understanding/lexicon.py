@@ -117,7 +117,7 @@ class Lexicon:
             fixed = self.speller.correct(word)
             if fixed != word:
                 corrections.append((word, fixed))
-            tokens.append(stem(fixed))
+            tokens.extend(stem(part) for part in (words(fixed) if " " in fixed else (fixed,)))
         tokens = list(self.canonical(_without_articles(tuple(tokens))))
         mentions = tuple(self._find(tuple(tokens), in_view))
         return Reading(tuple(tokens), self.mask(tuple(tokens), mentions), mentions, tuple(corrections))

@@ -142,15 +142,19 @@ class IntentMatcher:
         weights = piece_weights(text, pieces, self.tuning)
         best: dict[str, Candidate] = {}
         for number, reading in enumerate(readings):
-            if number and (not reading.mentions and BACK_REFERENCES & set(reading.tokens)
-                           or len(set(reading.tokens) - STOP_WORDS) < 2):
-                continue  # "..., what does that mean", "..., like the definition": not a question alone
+            if number and not reading.mentions and BACK_REFERENCES & set(reading.tokens):
+                continue  # "..., what does that mean": not a question alone
+            fragment = number and len(set(reading.tokens) - STOP_WORDS) < 2  # "..., like the definition"
             piece_weight = weights[number]
             for masked, mentions, weight in self._interpretations(reading):
                 for candidate in self.score(masked, mentions, weight * piece_weight, limit):
-                    if self.content.intents[candidate.intent].answer in WHOLE_MESSAGE_ONLY and len(pieces) > 1:
+                    answer = self.content.intents[candidate.intent].answer
+                    if fragment and answer is not AnswerKind.TEXT:
+                        continue  # a one-word piece can be a greeting or a goodbye, not a question
+                    if answer in WHOLE_MESSAGE_ONLY and len(pieces) > 1:
                         # "good evening." or "ok, back" is an aside in a longer message, unless that is all it says
-                        candidate = replace(candidate, score=candidate.score * self.tuning.aside)
+                        factor = self.tuning.aside if number == 0 else self.tuning.aside_piece
+                        candidate = replace(candidate, score=candidate.score * factor)
                     current = best.get(candidate.intent)
                     if current is None or candidate.score > current.score:
                         best[candidate.intent] = candidate

@@ -38,6 +38,8 @@ ENGLISH = frozenset(BY_FREQUENCY)
 """Real English words, never "corrected" into another word."""
 MIN_LETTERS = 4
 """Shorter words are too often real (or text-speak the tables already know) to guess at."""
+SPLIT_LETTERS, MAX_SPLIT = 9, 5
+"""Only a long unknown word is tried as several run together, and as at most five words."""
 
 
 @functools.cache
@@ -68,20 +70,50 @@ class Speller:
         for word in self.choices:  # most frequent first, so the first of a sound is its commonest word
             sounds[jellyfish.metaphone(word)].append(word)
         self.sounds = dict(sounds)
+        self.keys = sorted(self.sounds)
+        self.splittable = frozenset(w for w in self.known if len(w) >= 2 or w in ("a", "i"))
         self.correct = lru_cache(maxsize=8192)(self._correct)
 
     def _correct(self, word: str) -> str:
         if word in self.known or len(word) < MIN_LETTERS or not word.isalpha():
             return word
+        for form in (word, word + "g") if word.endswith("in") else (word,):  # "lookin", "manufacterin"
+            if form in ENGLISH:
+                return form
+            fixed = self._nearest(form)
+            if fixed is not None:
+                return fixed
+        return self.split(word)
+
+    def _nearest(self, word: str) -> str | None:
+        """The vocabulary word a misspelling most likely means: by edits, then by sound."""
         limit = self.edits[0] if len(word) < 8 else self.edits[1]
         best = process.extractOne(word, self.choices, scorer=OSA.distance, score_cutoff=limit)
         if best:
             return str(best[0])
-        alike = self.sounds.get(jellyfish.metaphone(word), [])
+        key = jellyfish.metaphone(word)
+        alike = self.sounds.get(key)
+        if alike is None and len(word) >= 8:  # "inspectshun": a sound one step from a known one
+            near = process.extractOne(key, self.keys, scorer=OSA.distance, score_cutoff=1)
+            alike = self.sounds[near[0]] if near else None
         if alike:
             nearest = min(alike, key=lambda candidate: OSA.distance(word, candidate))
-            if OSA.distance(word, nearest) <= max(2, len(word) // 2):
+            if OSA.distance(word, nearest) <= max(2, (len(word) + 1) // 2):
                 return nearest
-        if word.endswith("in") and word + "g" in ENGLISH:
-            return word + "g"
-        return word
+        return None
+
+    def split(self, word: str) -> str:
+        """Words run together ("whatsaproductiontechnician") read as the fewest real words that
+        make them up, each of two letters or more; the word itself when there is no such reading."""
+        if len(word) < SPLIT_LETTERS:
+            return word
+        best: list[list[str] | None] = [None] * (len(word) + 1)
+        best[len(word)] = []
+        for start in range(len(word) - 1, -1, -1):
+            for end in range(min(len(word), start + 20), start, -1):
+                piece, rest = word[start:end], best[end]
+                if rest is not None and piece in self.splittable and (best[start] is None or
+                                                                      len(rest) + 1 < len(best[start] or ())):
+                    best[start] = [piece, *rest]
+        found = best[0]
+        return " ".join(found) if found and len(found) <= MAX_SPLIT else word

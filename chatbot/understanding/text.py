@@ -136,6 +136,7 @@ def focus(text: str, max_sentences: int = 4) -> list[str]:
     if len(clauses) > 1:
         tail = clauses[-1] if len(clauses[-1].split()) >= 3 else clauses[-2] + " " + clauses[-1]
         pieces.append(tail.strip())
+        pieces.append(clauses[0].strip())  # "Goodbye, I'll come back when my son has more questions"
     return list(dict.fromkeys(p for p in pieces if p))
 
 
