@@ -49,7 +49,7 @@ def test_focus_keeps_short_questions_whole_and_finds_the_question_in_a_long_one(
     assert focus("what skills do I need?") == ["what skills do I need?"]
     long = ("I have worked in a shop for ten years and I am tired of it, my friend says this is a good job, "
             "what skills would I need?")
-    assert focus(long)[-1].strip() == "what skills would I need"
+    assert "what skills would I need" in [piece.strip() for piece in focus(long)]
 
 
 def test_focus_also_reads_each_sentence_of_a_long_message():

@@ -203,7 +203,7 @@ def _check_intent(intent: Intent, where: str, items: Mapping[str, Item], categor
 
 def _check_guide(guide: Guide, path: str, items: Mapping[str, Item], categories: Mapping[str, Category],
                  intents: Mapping[str, Intent]) -> None:
-    if guide.default_list not in categories:
+    if guide.default_list is not None and guide.default_list not in categories:
         raise DataError(f"unknown category {guide.default_list!r}; one of: {', '.join(categories)}", path=path,
                         line=guide.origin.at("default_list"), field="default_list")
     summary = guide.summary

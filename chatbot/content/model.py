@@ -116,7 +116,8 @@ class Guide:
     goodbye: str = spec("What the terminal chat says on leaving.")
     starters: tuple[str, ...] = spec("Questions to begin with, offered when there is nothing better.")
     order: tuple[str, ...] = spec("Every category, in the order menus and overviews show them.")
-    default_list: str = spec("The list a bare \"the third one\" reads before any list was shown.")
+    default_list: str | None = spec("The list a bare \"the third one\" reads before any list was shown; "
+                                    "null (the default) to say there is nothing to pick from yet.", default=None)
     summary: Summary | None = spec("What the overview says (needed by an intent with `answer: summary`).",
                                    default=None)
     origin: Origin = origin()

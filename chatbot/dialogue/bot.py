@@ -81,9 +81,9 @@ class Chatbot:
             raise InputError("the question is empty")
         return question.strip()
 
-    def list_in_view(self, conversation: Conversation) -> str:
+    def list_in_view(self, conversation: Conversation) -> str | None:
         """Where a bare "the third one" looks: the last list shown (or the current item's), else
-        the guide's default list."""
+        the guide's default list, if it has one."""
         return conversation.listed or self.content.guide.default_list
 
     def topics(self) -> list[dict[str, Any]]:

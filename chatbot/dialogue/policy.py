@@ -129,6 +129,9 @@ class _Policy:
                 return self._answer(Rule.CLARIFIED, chosen, parse, state, candidates,
                                     context="answer to the clarifying question")
         place = parse.place
+        if place is not None and place.category is None:  # "the third one" with no list shown yet
+            return self._decision(Rule.NO_CONTEXT, Reaction.NO_CONTEXT, "no_context", 1.0, state, candidates,
+                                  fallback=True)
         if place is not None and place.item is None:  # "the ninth step" of five
             return self._decision(Rule.PAST_THE_END, Reaction.NO_SUCH_PLACE, "end_of_list", 1.0, state,
                                   candidates, category=place.category, place=place.number)

@@ -112,7 +112,7 @@ def shared_phrases(bot: Chatbot) -> list[Problem]:
     other shared item phrase makes every question using it ambiguous.
     """
     content, lexicon = bot.content, bot.matcher.lexicon
-    in_view = content.guide.default_list
+    in_view = content.guide.default_list or content.lists[0] if content.lists else None
     problems = []
     words = {concept_token(name): f"category {name}" for name in content.categories}
     words.update({concept_token(name): f"concept {name}" for name in content.vocabulary.concepts})

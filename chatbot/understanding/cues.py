@@ -16,6 +16,7 @@ def _stems(words: object) -> frozenset[str]:
 
 DIRECTIONS = {token: int(step) for word, step in TABLE["directions"].items() for token in normalize(str(word))}
 BACK_REFERENCES = _stems(TABLE["back_references"])
+ELLIPTICAL = _stems(TABLE["elliptical"])
 FRAMING = _stems(TABLE["framing"]) | STOP_WORDS
 NEGATIONS = _stems(TABLE["negations"])
 REACH = 4
@@ -44,9 +45,14 @@ def find_move(tokens: tuple[str, ...], mentions: tuple[Mention, ...], category_w
     return None
 
 
-def refers_back(tokens: tuple[str, ...], mentions: tuple[Mention, ...]) -> bool:
-    """True when the question points back at what was just discussed and names nothing itself."""
-    return not any(m.items or m.gap for m in mentions) and any(t in BACK_REFERENCES for t in tokens)
+def refers_back(plain: tuple[str, ...], mentions: tuple[Mention, ...]) -> bool:
+    """True when the question points back at what was just discussed and names nothing itself:
+    it uses a pointer ("what is it looking for?") or asks only for more ("for example?").
+    `plain` are its words before concepts were read."""
+    if any(m.items or m.gap for m in mentions):
+        return False
+    content = [t for t in plain if t not in STOP_WORDS]
+    return any(t in BACK_REFERENCES for t in plain) or bool(content) and all(t in ELLIPTICAL for t in content)
 
 
 def turned_down(tokens: tuple[str, ...], start: int) -> bool:

@@ -34,6 +34,8 @@ def item_token(item_id: str) -> str:
 
 
 GAP = "GAP"
+PLACE = "PLACE"
+"""The token of a place in a list when no list is in view ("the third one" before any list)."""
 
 
 @dataclass
@@ -106,21 +108,23 @@ class Lexicon:
         """Finish building: the typo corrector learns the vocabulary."""
         self.speller = Speller(self.vocabulary, tuning)
 
-    def read(self, text: str, *, in_view: str) -> Reading:
+    def read(self, text: str, *, in_view: str | None) -> Reading:
         """Correct, find mentions, mask. Bare positions ("the third one") read the list `in_view`."""
         return self.read_words(words(text), in_view=in_view)
 
-    def read_words(self, found: tuple[str, ...], *, in_view: str) -> Reading:
+    def read_words(self, found: tuple[str, ...], *, in_view: str | None) -> Reading:
         """`read`, from the text's words (see `text.words`)."""
-        tokens, corrections = [], []
+        tokens: list[str] = []
+        corrections: list[tuple[str, str]] = []
         for word in found:
             fixed = self.speller.correct(word)
             if fixed != word:
                 corrections.append((word, fixed))
             tokens.extend(stem(part) for part in (words(fixed) if " " in fixed else (fixed,)))
-        tokens = list(self.canonical(_without_articles(tuple(tokens))))
+        plain = tuple(tokens)
+        tokens = list(self.canonical(_without_articles(plain)))
         mentions = tuple(self._find(tuple(tokens), in_view))
-        return Reading(tuple(tokens), self.mask(tuple(tokens), mentions), mentions, tuple(corrections))
+        return Reading(tuple(tokens), self.mask(tuple(tokens), mentions), mentions, tuple(corrections), plain)
 
     def mask(self, tokens: tuple[str, ...], mentions: tuple[Mention, ...]) -> tuple[str, ...]:
         """The tokens with each mention replaced by its symbol. A category word whose category has
@@ -139,7 +143,7 @@ class Lexicon:
         masked.extend(tokens[index:])
         return tuple(masked)
 
-    def _find(self, tokens: tuple[str, ...], in_view: str) -> list[Mention]:
+    def _find(self, tokens: tuple[str, ...], in_view: str | None) -> list[Mention]:
         """The mentions that together cover the most words, and of two such readings the one with
         fewer, longer phrases: so "what is the career progression" reads the gap "career
         progression", not a phrase that happens to start earlier ("what is the job")."""
@@ -158,7 +162,7 @@ class Lexicon:
             best[i] = choice if choice is not None and choice[:2] >= skip[:2] else skip
         return best[0][2]
 
-    def _mentions_at(self, tokens: tuple[str, ...], i: int, in_view: str) -> list[Mention]:
+    def _mentions_at(self, tokens: tuple[str, ...], i: int, in_view: str | None) -> list[Mention]:
         """Every mention that can start at token `i`: a place in a list, and phrases of every length."""
         found = []
         place = self._position_at(tokens, i, in_view)
@@ -177,7 +181,7 @@ class Lexicon:
                 return Mention(i, i + length, mention.token, mention.items, mention.gap, mention.category)
         return None
 
-    def _position_at(self, tokens: tuple[str, ...], i: int, in_view: str) -> Mention | None:
+    def _position_at(self, tokens: tuple[str, ...], i: int, in_view: str | None) -> Mention | None:
         """ "step 3", "step number 3", "3rd step", "the third one", "third", "last step"."""
         token = tokens[i]
         nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
@@ -199,7 +203,9 @@ class Lexicon:
         end = i + 2 if nxt == "one" and not token.isdigit() else i + 1  # "third one" is one mention
         return self._at_position(i, end, in_view, place, implied=True)
 
-    def _at_position(self, start: int, end: int, category: str, place: int, *, implied: bool = False) -> Mention:
+    def _at_position(self, start: int, end: int, category: str | None, place: int, *, implied: bool = False) -> Mention:
+        if category is None:  # "the third one" with no list in view: a place in nothing yet
+            return Mention(start, end, PLACE, (), position=place, implied=True)
         size = self.category_sizes.get(category, 0)
         index = size if place == -1 else place
         item = self.items_by_position.get((category, index))

@@ -129,11 +129,11 @@ class IntentMatcher:
         crowded = max(tuning.common_floor, int(tuning.common_share * len(self.examples)))
         self.common = frozenset(t for t, postings in self.index.items() if t in STOP_WORDS or len(postings) > crowded)
 
-    def read(self, text: str, *, in_view: str) -> Reading:
+    def read(self, text: str, *, in_view: str | None) -> Reading:
         """Normalize, correct and mask a question (see `Lexicon.read`)."""
         return self.lexicon.read(text, in_view=in_view)
 
-    def parse(self, text: str, *, in_view: str, limit: int = 5) -> Parse:
+    def parse(self, text: str, *, in_view: str | None, limit: int = 5) -> Parse:
         """Read a question and rank the intents for it; a longer message is also scored sentence
         by sentence (see `text.focus`), and each intent keeps its best score. `in_view` is the
         list a bare "the third one" picks from."""
@@ -218,7 +218,7 @@ class IntentMatcher:
         """The parse of the whole question: what it names, a place, the detail asked, a pick."""
         mentions = reading.mentions
         place = next((Place(m.category, m.position, m.items[0] if m.items else None, m.implied)
-                      for m in mentions if m.position is not None and m.category), None)
+                      for m in mentions if m.position is not None), None)
         tokens = reading.tokens
         categories = tuple(dict.fromkeys(self.lexicon.categories[t] for n, t in enumerate(tokens)
                                          if t in self.lexicon.categories and not turned_down(tokens, n)))
@@ -229,7 +229,7 @@ class IntentMatcher:
         return Parse(
             question=text, candidates=candidates,
             named=named, categories=categories, place=place,
-            move=move, refers=refers_back(tokens, mentions),
+            move=move, refers=refers_back(reading.plain, mentions),
             detail=Detail.LONG if MORE_WORDS & set(tokens) else Detail.SHORT,
             pick=pick, reading=reading, pieces=pieces, evidence=evidence)
 

@@ -48,6 +48,8 @@ class Reading:
     """Tokens with mentions replaced by their symbols: what the matcher scores."""
     mentions: tuple[Mention, ...]
     corrections: tuple[tuple[str, str], ...] = ()
+    plain: tuple[str, ...] = ()
+    """The corrected, stemmed tokens before concepts were read ("example" rather than its concept)."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,8 @@ class Candidate:
 class Place:
     """A place in a list that the question names: "step 3", "the third one", "the last skill"."""
 
-    category: str
+    category: str | None
+    """The list, or None when no list is in view ("the third one" before any list was shown)."""
     number: int
     """1-based; -1 for "the last"."""
     item: str | None
