@@ -73,6 +73,6 @@ def test_a_question_naming_one_item_is_answered_about_it_below_the_threshold(bot
 
 
 def test_an_item_described_without_its_name_is_found_by_its_own_words(bot: Chatbot) -> None:
-    reply = bot.ask("do they keep count of spare parts so stuff can be replaced if it's lost?", trace=True)
+    reply = bot.ask("is it on me to notice when the bins of bolts are running low?", trace=True)
     assert reply.item == "duty.inventory"
     assert reply.confidence < 0.8  # found by evidence: never a confident answer
