@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 R = TypeVar("R")
 log = logging.getLogger("chatbot.server")
 
+CONNECTIONS = 64
+"""Connections to Redis one worker opens at most."""
 MAX_ATTEMPTS = 25
 """Tries of one turn that keeps losing races before it is refused (503 session_busy)."""
 
@@ -89,10 +91,13 @@ class RedisSessionStore:
         self.url, self.prefix, self.timeout = url, prefix, timeout
         self.idle_ms = max(1, round(idle_seconds * 1000))
         try:
-            # One retry, at once: after Redis restarts, each pooled connection fails once before
-            # it reconnects, and that must not cost a request.
-            self._redis = aioredis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout,
-                                                  retry=Retry(NoBackoff(), 1))
+            # At most CONNECTIONS at once; past that a turn waits (up to `timeout`) for one to be free.
+            # One retry, at once: after Redis restarts, each pooled connection fails once before it
+            # reconnects, and that must not cost a request.
+            pool = aioredis.BlockingConnectionPool.from_url(
+                url, max_connections=CONNECTIONS, timeout=timeout, socket_timeout=timeout,
+                socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 1))
+            self._redis = aioredis.Redis.from_pool(pool)
         except ValueError as error:
             raise InputError(f"--sessions {redact(url)!r} is not a Redis URL this client reads: {error}") from None
         self._write = self._redis.register_script(WRITE)
@@ -205,10 +210,10 @@ class RedisSessionStore:
         where = f"Redis at {redact(self.url)}"
         if values.get("maxmemory", "0") == "0":
             return (f"{where} sets no maxmemory: conversations are bounded only by their idle expiry. To cap them, "
-                    "set maxmemory and maxmemory-policy volatile-lru (docs/server.md)")
+                    "set maxmemory and maxmemory-policy volatile-ttl (docs/server.md)")
         if values.get("maxmemory-policy") == "noeviction":
             return (f"{where} has maxmemory-policy noeviction: once it is full, new conversations get 503. Set "
-                    "maxmemory-policy volatile-lru to forget the least recently used instead (docs/server.md)")
+                    "maxmemory-policy volatile-ttl to forget the least recently used instead (docs/server.md)")
         return None
 
 
