@@ -61,7 +61,7 @@ def test_a_conversation_is_kept_as_its_versioned_json_under_the_prefix_with_the_
     key = asyncio.run(turns())
     record = raw.hgetall(keys + key)
     assert json.loads(record[b"c"]) == Conversation(item="step.certification", turns=2).to_dict()
-    assert json.loads(record[b"c"])["version"] == 1 and record[b"v"] == b"2"
+    assert json.loads(record[b"c"])["version"] == 1 and len(record[b"w"]) == 16 and set(record) == {b"c", b"w"}
     assert 590_000 < raw.pttl(keys + key) <= 600_000
     assert raw.keys(keys + "*") == [(keys + key).encode()]
 
@@ -113,20 +113,20 @@ def test_a_write_sent_again_after_a_lost_reply_is_not_applied_twice(server: Redi
     async def twice() -> list[bool]:
         store = RedisSessionStore(server.url, prefix=keys)
         conversation = Conversation(item="step.education", turns=1)
-        kept = [await store._keep("k", 0, conversation, "token-1"), await store._keep("k", 0, conversation, "token-1"),
-                await store._keep("k", 0, conversation, "token-2")]
+        kept = [await store._keep("k", "", conversation, "token-1"), await store._keep("k", "", conversation, "token-1"),
+                await store._keep("k", "", conversation, "token-2"), await store._keep("k", "token-0", conversation, "token-3")]
         await store.close()
         return kept
 
-    assert asyncio.run(twice()) == [True, True, False]
-    assert raw.hget(keys + "k", "v") == b"1"
+    assert asyncio.run(twice()) == [True, True, False, False]
+    assert raw.hget(keys + "k", "w") == b"token-1"
 
 
 def test_a_conversation_this_release_cannot_read_is_an_error_not_a_fresh_start(
         server: RedisServer, raw: redis.Redis) -> None:
     keys = prefix()
-    raw.hset(keys + "newer", mapping={"v": 7, "c": json.dumps({"version": 99, "turns": 3})})
-    raw.hset(keys + "garbled", mapping={"v": 2, "c": "{not json"})
+    raw.hset(keys + "newer", mapping={"w": "a1", "c": json.dumps({"version": 99, "turns": 3})})
+    raw.hset(keys + "garbled", mapping={"w": "b2", "c": "{not json"})
 
     async def read(key: str) -> None:
         store = RedisSessionStore(server.url, prefix=keys)

@@ -188,15 +188,15 @@ def test_an_unknown_id_is_refused_unless_the_channel_starts_it(make_store: Calla
 
 
 def test_turns_racing_on_one_conversation_are_each_applied_once_in_order(make_store: Callable[[], SessionStore]) -> None:
-    """60 turns at once on one conversation, through two stores (two workers, for Redis): each
-    turn sees the state the one before it left, so the turn numbers are 1..61, each once."""
+    """100 turns at once on one conversation, through four stores (four workers, for Redis): each
+    turn sees the state the one before it left, so the turn numbers are 1..101, each once."""
     async def race() -> list[int]:
-        stores = [make_store(), make_store()]
+        stores = [make_store() for _ in range(4)]
         key, first = await stores[0].turn(None, counting)
-        results = await asyncio.gather(*(stores[i % 2].turn(key, counting) for i in range(60)))
+        results = await asyncio.gather(*(stores[i % 4].turn(key, counting) for i in range(100)))
         numbers = [first, *(n for _, n in results)]
         for store in stores:
             await store.close()
         return numbers
 
-    assert sorted(asyncio.run(race())) == list(range(1, 62))
+    assert sorted(asyncio.run(race())) == list(range(1, 102))

@@ -2,14 +2,13 @@
 
 Each conversation is one small hash under `<prefix><session id>`:
 
-    v   its revision: 1 when created, one more with every turn
     c   the conversation as `Conversation.to_dict()` JSON (it carries its format version)
-    w   a random token of the turn that wrote it last
+    w   a random token of the turn that wrote it last: the version a turn must find to write
 
 Every turn writes it with a TTL of `session_idle_seconds`, so Redis itself forgets idle
 conversations (`PEXPIRE`); how many Redis keeps at most is its memory policy (docs/server.md).
 
-Turns are optimistic: read the hash, let the bot answer, then write only if the revision is still
+Turns are optimistic: read the hash, let the bot answer, then write only if the token is still
 the one read (a compare-and-set script, atomic in Redis). If another worker wrote in between, the
 turn is redone on its state, so no turn is lost or applied twice. Within one process, turns of one
 conversation also wait for each other, so only turns from different processes ever race.
@@ -48,20 +47,22 @@ MAX_ATTEMPTS = 25
 """Tries of one turn that keeps losing races before it is refused (503 session_busy)."""
 
 WRITE = """
-local rev = redis.call('HGET', KEYS[1], 'v')
-if (rev == false and ARGV[1] == '0') or rev == ARGV[1] then
-  redis.call('HSET', KEYS[1], 'v', tonumber(ARGV[1]) + 1, 'c', ARGV[2], 'w', ARGV[4])
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+local current = redis.call('HGET', KEYS[1], 'w')
+if current == ARGV[4] then
   return 1
 end
-if rev ~= false and redis.call('HGET', KEYS[1], 'w') == ARGV[4] then
+if (current == false and ARGV[1] == '') or current == ARGV[1] then
+  redis.call('HSET', KEYS[1], 'c', ARGV[2], 'w', ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
   return 1
 end
 return 0
 """
-"""Keep the conversation under KEYS[1] if its revision is still ARGV[1] ('0': there is none yet),
-with a TTL of ARGV[3] ms and ARGV[4] as the writer's token. A write already made by this token
-counts as done: a reply lost on the network and the command sent again never applies a turn twice."""
+"""Keep the conversation under KEYS[1] if its token is still ARGV[1] ('': there is none yet), with
+a TTL of ARGV[3] ms and ARGV[4] as the new token. A write already made with this token counts as
+done: a reply lost on the network and the command sent again never applies a turn twice. Random
+tokens rather than a counter, so a conversation that expired and was started again under the same
+key (a Rasa sender) can never pass for the one a turn read."""
 
 
 def redact(url: str) -> str:
@@ -115,7 +116,7 @@ class RedisSessionStore:
                 key = new_session_id()
                 conversation = Conversation()
                 result = step(conversation)
-                await self._keep(key, 0, conversation, secrets.token_hex(8))
+                await self._keep(key, "", conversation, secrets.token_hex(8))
             else:
                 async with self._one_at_a_time(key):
                     result = await self._turn(key, step, start)
@@ -129,20 +130,20 @@ class RedisSessionStore:
         name = self.prefix + key
         token = secrets.token_hex(8)
         for attempt in range(MAX_ATTEMPTS):
-            revision, data = await self._redis.hmget(name, ["v", "c"])
-            if revision is None:
+            written, data = await self._redis.hmget(name, ["w", "c"])
+            if data is None:
                 if not start:
                     raise UnknownSession(key)
-                conversation, expected = Conversation(), 0
+                conversation, expected = Conversation(), ""
             else:
-                conversation, expected = self._decode(key, data), int(revision)
+                conversation, expected = self._decode(key, data), _text(written)
             result = step(conversation)
             if await self._keep(key, expected, conversation, token):
                 return result
             await asyncio.sleep(random.uniform(0, 0.001 * (attempt + 1)))  # another process won; let it finish
         raise SessionBusy(f"conversation {key!r} lost {MAX_ATTEMPTS} races in a row")
 
-    async def _keep(self, key: str, expected: int, conversation: Conversation, token: str) -> bool:
+    async def _keep(self, key: str, expected: str, conversation: Conversation, token: str) -> bool:
         data = json.dumps(conversation.to_dict(), separators=(",", ":"))
         return bool(await self._write(keys=[self.prefix + key], args=[expected, data, self.idle_ms, token]))
 
