@@ -187,11 +187,12 @@ def check_store(settings: Settings) -> str | None:
                              "each worker would keep its own conversations and answer follow-ups it never saw. "
                              "Add --sessions redis://localhost:6379/0 (or set CHATBOT_SESSIONS), or run one worker")
         return None
-    open_store(settings)  # the redis package is there
+    store = open_store(settings)  # an InputError if the redis package is missing
     from .redis_store import RedisSessionStore
 
+    assert isinstance(store, RedisSessionStore)
     try:
-        return RedisSessionStore.from_settings(settings).check()
+        return store.check()
     except SessionsUnavailable as error:
         raise InputError(f"{error}; start Redis or correct --sessions (CHATBOT_SESSIONS)") from None
 
