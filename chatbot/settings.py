@@ -135,6 +135,15 @@ class Settings:
     """Conversations the service keeps at once; when full, the least recently used is forgotten."""
     session_idle_seconds: float = 1800.0
     """A conversation unused for this long is forgotten."""
+    sessions: str = "memory"
+    """Where the service keeps conversations: `memory` (in the one process) or a Redis URL
+    (`redis://host:port/db`, `rediss://` with TLS, `unix:///path`) that every worker and host shares."""
+    sessions_prefix: str = "chatbot:"
+    """The start of every Redis key the service writes, so several bots can share one Redis."""
+    sessions_timeout_seconds: float = 1.0
+    """How long one Redis command may take before the request gets 503 `sessions_unavailable`."""
+    workers: int = 1
+    """Processes `chatbot serve` runs on one port; more than one needs the Redis session store."""
     tuning: Tuning = Tuning()
     """The matcher's weights and margins (each also read from `CHATBOT_<NAME>`)."""
 

@@ -207,13 +207,23 @@ def add_serve(commands: argparse._SubParsersAction) -> None:
                     "widget for web pages (a demo at /; embed /widget.js). Every option can also be\n"
                     'set by an environment variable. Needs the server extra: pip install -e ".[server]"',
         epilog="examples:\n  chatbot serve\n  chatbot serve --port 8080 --allow-origin https://help.example.com\n"
-               "  CHATBOT_HOST=0.0.0.0 chatbot serve   # listen on every interface (behind a proxy)",
+               "  CHATBOT_HOST=0.0.0.0 chatbot serve   # listen on every interface (behind a proxy)\n"
+               "  chatbot serve --workers 2 --sessions redis://localhost:6379/0   # 2 processes sharing conversations",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", help="address to listen on (default: 127.0.0.1, this machine only; env CHATBOT_HOST)")
     parser.add_argument("--port", type=int, help="port to listen on (default: 8000; env CHATBOT_PORT)")
     parser.add_argument("--allow-origin", action="append", metavar="ORIGIN",
                         help="a web page origin whose scripts may call the API, such as https://help.example.com; "
                              "repeat for several (env CHATBOT_ALLOWED_ORIGINS, comma-separated)")
+    parser.add_argument("--sessions", metavar="URL",
+                        help="where conversations are kept: 'memory' (default, this process only) or a Redis URL "
+                             "such as redis://localhost:6379/0 that several workers and hosts share (env CHATBOT_SESSIONS)")
+    parser.add_argument("--sessions-prefix", metavar="TEXT",
+                        help="start of the Redis keys, so several bots can share one Redis "
+                             "(default: chatbot:; env CHATBOT_SESSIONS_PREFIX)")
+    parser.add_argument("--workers", type=int, metavar="N",
+                        help="worker processes on the one port (default: 1; more need --sessions redis://...; "
+                             "env CHATBOT_WORKERS)")
     data_options(parser)
     parser.set_defaults(run=run_serve)
 
@@ -226,8 +236,9 @@ def run_serve(args: argparse.Namespace) -> int:
             raise
         raise InputError(f'the HTTP service needs {error.name}: pip install -e ".[server]"') from None
     origins = tuple(args.allow_origin) if args.allow_origin else None
-    bot = load_bot(args, host=args.host, port=args.port, allowed_origins=origins)
-    server.serve(bot)
+    # Not kept in a variable: with several workers, each loads its own and this one can be freed.
+    server.serve(load_bot(args, host=args.host, port=args.port, allowed_origins=origins, sessions=args.sessions,
+                          sessions_prefix=args.sessions_prefix, workers=args.workers))
     return EXIT_OK
 
 

@@ -4,16 +4,21 @@ Thin handlers over the library: each checks the request, asks the bot with the v
 `Conversation` from the session store, and returns the `Reply` as JSON. Built on Starlette and
 served by uvicorn, both from the `server` extra (`pip install -e ".[server]"`).
 
-A turn (`get` -> `Chatbot.ask` -> `save`) runs on the event loop without awaiting in between, so
-two requests on one session never interleave, and an answer (well under a millisecond) never holds
-the loop up for long.
+Every turn goes through `SessionStore.turn`, which keeps turns of one conversation in order (the
+memory store by never awaiting mid-turn, the Redis store by compare-and-set); an answer (well under
+a millisecond) runs on the event loop and never holds it up for long. `serve` runs one process, or
+several workers that each build the app with `ServiceFactory`.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 import socket
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,17 +29,18 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from uvicorn.config import STARTUP_FAILURE
+from uvicorn.supervisors import Multiprocess
 
 from ...dialogue.bot import Chatbot
-from ...dialogue.conversation import Conversation
 from ...dialogue.reply import Reply
-from ...errors import InputError
+from ...errors import ChatbotError, InputError
 from ...settings import Settings
 from ...tools import unanswered
 from .http import ERROR_HANDLERS, ContainErrors, RequestError, json_type, read_json, static
 from .openapi import SESSION_PATTERN, openapi
 from .rasa import RasaRestChannel
-from .sessions import MemorySessionStore, SessionStore
+from .sessions import MEMORY, SessionBusy, SessionStore, SessionsUnavailable, UnknownSession, check_sessions_url, open_store
 
 ORIGIN = re.compile(r"https?://[^/\s]+")
 SESSION_ID = re.compile(SESSION_PATTERN)
@@ -67,32 +73,38 @@ class ChatService:
         """One turn of a stored conversation: every channel answers through here. `key` None starts
         a conversation under a new id; an unknown key is a 404, unless `start` says the channel
         names its own conversations (a Rasa sender), when it starts one under that key."""
-        if key is None:
-            key, conversation = self.store.create()
-        else:
-            found = self.store.get(key)
-            if found is None and not start:
-                raise RequestError(404, "unknown_session",
-                                   "no conversation has this session_id (it may have expired); "
-                                   "send the message without session_id to start a new one")
-            conversation = found if found is not None else self.store.create(key)[1]
-        reply = self.answer(message, conversation)
-        self.store.save(key, conversation)
+        trace = self.settings.unanswered_log is not None
+        try:
+            key, reply = await self.store.turn(key, lambda conversation: self.bot.ask(message, conversation, trace=trace),
+                                               start=start)
+        except UnknownSession:
+            raise RequestError(404, "unknown_session",
+                               "no conversation has this session_id (it may have expired); "
+                               "send the message without session_id to start a new one") from None
+        except SessionBusy:
+            raise RequestError(503, "session_busy", "this conversation got too many messages at once; "
+                                                    "send this one again") from None
+        except SessionsUnavailable:
+            raise RequestError(503, "sessions_unavailable", "conversations cannot be read or kept right now; "
+                                                            "try again in a few seconds") from None
+        self.log_unanswered(message, reply)
         return key, reply
 
     async def topics(self, request: Request) -> Response:
         return JSONResponse({"topics": self.menu})
 
     async def health(self, request: Request) -> Response:
-        return JSONResponse({"status": "ok", "sessions": len(self.store)})
+        """Up, and whether the session store answers: 503 when it does not, since no turn can be kept."""
+        status = await self.store.status()
+        return JSONResponse({"status": "ok" if status.reachable else "unavailable", "sessions": status.sessions,
+                             "store": status.kind, "reachable": status.reachable},
+                            status_code=200 if status.reachable else 503)
 
-    def answer(self, message: str, conversation: Conversation) -> Reply:
-        """Ask the bot; log the question if it is one the unanswered log is for."""
+    def log_unanswered(self, message: str, reply: Reply) -> None:
+        """Log the question if it is one the unanswered log is for (after the turn is kept, so once)."""
         log = self.settings.unanswered_log
-        reply = self.bot.ask(message, conversation, trace=log is not None)
         if log is not None and unanswered.worth_logging(reply, self.settings.tuning.unsure_below):
             unanswered.record(log, self.bot.clean(message), reply, unanswered.best_guess(reply))
-        return reply
 
     def message(self, body: dict[str, Any]) -> str:
         """The `message` field, checked: present, text, not blank, not over the question limit."""
@@ -116,8 +128,8 @@ def create_app(bot: Chatbot, settings: Settings | None = None, *, store: Session
         if origin != "*" and not ORIGIN.fullmatch(origin):
             raise InputError(f"{origin!r} is not a web origin: write scheme://host[:port], "
                              "such as https://help.example.com, with no path or trailing slash")
-    if store is None:
-        store = MemorySessionStore(settings.max_sessions, settings.session_idle_seconds)
+    owned = store is None
+    store = open_store(settings) if store is None else store
     service = ChatService(bot, settings, store, bot.topics())
     spec = openapi(settings, bot.content.guide.subject)
 
@@ -136,20 +148,89 @@ def create_app(bot: Chatbot, settings: Settings | None = None, *, store: Session
     if settings.allowed_origins:
         middleware.insert(0, Middleware(CORSMiddleware, allow_origins=list(settings.allowed_origins),
                                         allow_methods=["GET", "POST"], allow_headers=["Content-Type"], max_age=3600))
-    return Starlette(routes=routes, middleware=middleware, exception_handlers=ERROR_HANDLERS)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        if owned:
+            await store.close()
+
+    return Starlette(routes=routes, middleware=middleware, exception_handlers=ERROR_HANDLERS, lifespan=lifespan)
+
+
+@dataclass(frozen=True)
+class ServiceFactory:
+    """Builds the app inside a worker process (uvicorn starts workers fresh, so each loads the bot
+    itself); picklable, so the supervisor can hand it to every worker it starts or restarts."""
+
+    settings: Settings
+
+    def __call__(self) -> Starlette:
+        try:
+            app = create_app(Chatbot.load(settings=self.settings), self.settings)
+        except ChatbotError as error:  # checked before the workers started, so the data changed since
+            logging.getLogger("uvicorn.error").error("chatbot: error: %s", error)
+            sys.exit(STARTUP_FAILURE)  # tells the supervisor to stop rather than restart this worker for ever
+        gc.freeze()  # the bot's objects are never garbage: spare the collector from scanning them
+        return app
+
+
+def check_store(settings: Settings) -> str | None:
+    """Before serving: InputError if the session store cannot serve these workers (an unknown kind,
+    memory with several workers, Redis not answering); a warning about its settings, if any."""
+    url = check_sessions_url(settings.sessions)
+    if settings.workers < 1:
+        raise InputError(f"--workers must be at least 1, not {settings.workers}")
+    if url == MEMORY:
+        if settings.workers > 1:
+            raise InputError(f"--workers {settings.workers} needs a session store the workers share: in memory, "
+                             "each worker would keep its own conversations and answer follow-ups it never saw. "
+                             "Add --sessions redis://localhost:6379/0 (or set CHATBOT_SESSIONS), or run one worker")
+        return None
+    store = open_store(settings)  # an InputError if the redis package is missing
+    from .redis_store import RedisSessionStore
+
+    assert isinstance(store, RedisSessionStore)
+    try:
+        return store.check()
+    except SessionsUnavailable as error:
+        raise InputError(f"{error}; start Redis or correct --sessions (CHATBOT_SESSIONS)") from None
 
 
 def serve(bot: Chatbot, settings: Settings | None = None, *, log_level: str = "info") -> None:
-    """Run the service with uvicorn until interrupted; raise InputError if it cannot listen."""
+    """Run the service with uvicorn until interrupted: in this process, or as `settings.workers`
+    processes on one socket (each loads the bot; uvicorn restarts one that dies). Raises InputError
+    if it cannot listen or the session store cannot serve."""
     settings = settings or bot.settings
+    warning = check_store(settings)
     listener = _listen(settings.host, settings.port)
-    config = uvicorn.Config(create_app(bot, settings), log_level=log_level, server_header=False)
+    if settings.workers == 1:
+        config = uvicorn.Config(create_app(bot, settings), log_level=log_level, server_header=False)
+        gc.freeze()  # the bot's objects are never garbage: spare the collector from scanning them
+    else:
+        del bot  # each worker loads its own; the caller passes this one without keeping it
+        config = uvicorn.Config(ServiceFactory(settings), factory=True, workers=settings.workers,
+                                log_level=log_level, server_header=False)
     host, port = listener.getsockname()[:2]
     address = f"[{host}]" if ":" in host else host
-    logging.getLogger("uvicorn.error").info(
-        "Chatbot service on http://%s:%d (widget demo at /, API description at /openapi.json); Ctrl+C stops it",
-        address, port)
-    uvicorn.Server(config).run(sockets=[listener])
+    logger = logging.getLogger("uvicorn.error")
+    if warning:
+        logger.warning(warning)
+    logger.info("Chatbot service on http://%s:%d (widget demo at /, API description at /openapi.json); "
+                "%s, sessions in %s; Ctrl+C stops it", address, port,
+                "1 process" if settings.workers == 1 else f"{settings.workers} workers", _store_name(settings))
+    if settings.workers == 1:
+        uvicorn.Server(config).run(sockets=[listener])
+    else:
+        Multiprocess(config, sockets=[listener]).run()
+
+
+def _store_name(settings: Settings) -> str:
+    if settings.sessions == MEMORY:
+        return "memory"
+    from .redis_store import redact
+
+    return f"{redact(settings.sessions)} (keys {settings.sessions_prefix}*)"
 
 
 def _listen(host: str, port: int) -> socket.socket:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,11 @@ async def read_json(request: Request, limit: int, timeout: float, *, strict_type
     if declared.isdigit() and int(declared) > limit:
         raise RequestError(413, "body_too_large", f"the request body is over the limit of {limit} bytes")
     try:
-        body = await asyncio.wait_for(_read_body(request, limit), timeout)
+        if sys.version_info >= (3, 11):  # no task per request, as wait_for makes before Python 3.12
+            async with asyncio.timeout(timeout):
+                body = await _read_body(request, limit)
+        else:
+            body = await asyncio.wait_for(_read_body(request, limit), timeout)
     except asyncio.TimeoutError:
         raise RequestError(408, "body_timeout", f"the request body did not arrive within {timeout:g} seconds") from None
     try:

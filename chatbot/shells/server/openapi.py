@@ -30,7 +30,9 @@ def openapi(settings: Settings, subject: str = "a career") -> dict[str, Any]:
                    413: f"The body is over {settings.max_body_bytes} bytes, or the message over "
                         f"{settings.max_question_chars} characters.",
                    415: "The Content-Type is not application/json.",
-                   422: "A field is missing, of the wrong type, or blank."}
+                   422: "A field is missing, of the wrong type, or blank.",
+                   503: "The session store cannot be reached (sessions_unavailable), or this conversation got "
+                        "too many messages at once (session_busy); nothing was kept: send the message again."}
         return {str(s): ok(meaning[s], "Error") for s in statuses}
 
     text = {"type": "string"}
@@ -62,8 +64,12 @@ def openapi(settings: Settings, subject: str = "a career") -> dict[str, Any]:
                 "name": text, "title": text, "question": {"type": ["string", "null"]},
                 "items": {"type": "array", "items": {"type": "object", "required": ["id", "title", "question"],
                                                      "properties": {"id": text, "title": text, "question": text}}}}}}}},
-        "Health": {"type": "object", "required": ["status", "sessions"], "properties": {
-            "status": {"const": "ok"}, "sessions": {"type": "integer", "minimum": 0}}},
+        "Health": {"type": "object", "required": ["status", "sessions", "store", "reachable"], "properties": {
+            "status": {"enum": ["ok", "unavailable"], "description": "unavailable when the session store does not answer."},
+            "sessions": {"type": ["integer", "null"], "minimum": 0,
+                         "description": "Conversations kept; null for a store that cannot count them cheaply (Redis)."},
+            "store": {"enum": ["memory", "redis"], "description": "Where conversations are kept."},
+            "reachable": {"type": "boolean", "description": "Whether the session store answers."}}},
         "RasaStatus": {"type": "object", "required": ["status"], "properties": {"status": {"const": "ok"}}},
         "RasaRequest": {"type": "object", "required": ["sender", "message"], "properties": {
             "sender": {"type": "string", "minLength": 1, "maxLength": MAX_SENDER_CHARS,
@@ -82,11 +88,13 @@ def openapi(settings: Settings, subject: str = "a career") -> dict[str, Any]:
             "summary": "Ask a question, in a new conversation or a continuing one",
             "requestBody": body("ChatRequest"),
             "responses": {"200": ok("The reply, and the session_id to send next time.", "ChatReply"),
-                          **errors(400, 404, 408, 413, 415, 422)}}},
+                          **errors(400, 404, 408, 413, 415, 422, 503)}}},
         "/v1/topics": {"get": {"summary": "What the bot can answer, for a menu",
                                "responses": {"200": ok("Categories and their items.", "Topics")}}},
-        "/healthz": {"get": {"summary": "Liveness and the number of conversations kept",
-                             "responses": {"200": ok("The service is up.", "Health")}}},
+        "/healthz": {"get": {"summary": "Liveness, the session store and whether it answers",
+                             "responses": {"200": ok("The service and its session store are up.", "Health"),
+                                           "503": ok("The session store does not answer: no conversation can be "
+                                                     "read or kept.", "Health")}}},
         "/openapi.json": {"get": {"summary": "This description",
                                   "responses": {"200": {"description": "OpenAPI 3.1 document.",
                                                         "content": {"application/json": {"schema": {"type": "object"}}}}}}},
@@ -94,7 +102,7 @@ def openapi(settings: Settings, subject: str = "a career") -> dict[str, Any]:
             "summary": "Rasa REST channel: a message from a sender, answered as a list of bot messages",
             "description": "Any Content-Type is read as JSON, as Rasa does.",
             "requestBody": body("RasaRequest"),
-            "responses": {"200": ok("The bot's messages.", "RasaMessages"), **errors(400, 408, 413, 422)}}},
+            "responses": {"200": ok("The bot's messages.", "RasaMessages"), **errors(400, 408, 413, 422, 503)}}},
         "/webhooks/rest/": {"get": {"summary": "Rasa REST channel status",
                                     "responses": {"200": ok("The channel is up.", "RasaStatus")}}},
         "/": {"get": {"summary": "A demo page with the chat widget",
