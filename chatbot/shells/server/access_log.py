@@ -1,6 +1,6 @@
 """One JSON line per request, and the request id that ties it to the client's own logs.
 
-Each line holds the time, the request id, the method, the route (the path pattern, never the raw
+Each line holds the time it arrived, the request id, the method, the route (the path pattern, never the raw
 path), the status, the latency, and, for a turn of a conversation, the intent answered and whether
 it fell back. The question itself is a visitor's own words: it is logged only when
 `Settings.log_questions` is on. A client may send `X-Request-ID` (letters, digits and `._:-`, at
@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -46,6 +46,7 @@ class Exchange:
     intent: str | None = None
     fallback: bool | None = None
     question: str | None = None
+    arrived: float = field(default_factory=time.time)
 
 
 _current: ContextVar[Exchange | None] = ContextVar("chatbot_exchange", default=None)
@@ -85,9 +86,9 @@ class Observer:
 
     def line(self, exchange: Exchange, seconds: float) -> str:
         """The access-log line of a finished exchange."""
-        now = time.time()
+        arrived = exchange.arrived
         entry: dict[str, object] = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z",
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(arrived)) + f".{int(arrived * 1000) % 1000:03d}Z",
             "request_id": exchange.request_id, "method": exchange.method, "route": exchange.route,
             "status": exchange.status, "latency_ms": round(seconds * 1000, 3),
             "intent": exchange.intent, "fallback": exchange.fallback}

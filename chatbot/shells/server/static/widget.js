@@ -67,7 +67,7 @@
     ".avatar { display: grid; place-items: center; width: 38px; height: 38px; border-radius: 50%; background: rgba(255, 255, 255, .18); flex: none; }",
     ".heading { flex: 1; min-width: 0; }",
     "h2 { margin: 0; font-size: 16px; font-weight: 650; line-height: 1.3; }",
-    ".status { margin: 2px 0 0; font-size: 13px; opacity: .95; }",
+    ".status { margin: 2px 0 0; min-height: 1.5em; font-size: 13px; opacity: .95; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }",
     ".tool { display: grid; place-items: center; width: 36px; height: 36px; border: 0; border-radius: 10px; background: transparent; color: var(--accent-text); }",
     ".tool:hover { background: rgba(255, 255, 255, .16); }",
     ".log { position: relative; flex: 1; overflow-y: auto; padding: 16px 14px 8px; display: flex; flex-direction: column; gap: 10px;",
