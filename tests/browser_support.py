@@ -34,12 +34,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def chatbot_serve(env: dict[str, str] | None = None) -> Iterator[str]:
-    """`chatbot serve` in its own process on a free port, as a user starts it; yields its URL."""
+def chatbot_serve(env: dict[str, str] | None = None, *args: str, stderr: Path | None = None) -> Iterator[str]:
+    """`chatbot serve ARGS` in its own process on a free port, as a user starts it; yields its URL.
+    Its standard error goes to the file `stderr`, if given."""
     port = free_port()
     command = shutil.which("chatbot") or str(Path(sys.executable).with_name("chatbot"))
-    process = subprocess.Popen([command, "serve", "--port", str(port)], env={**os.environ, **(env or {})},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    errors = open(stderr, "wb") if stderr else subprocess.DEVNULL  # noqa: SIM115
+    process = subprocess.Popen([command, "serve", "--port", str(port), *args], env={**os.environ, **(env or {})},
+                               stdout=subprocess.DEVNULL, stderr=errors)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
     try:
@@ -54,6 +56,8 @@ def chatbot_serve(env: dict[str, str] | None = None) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+        if stderr:
+            errors.close()  # type: ignore[union-attr]
 
 
 @contextmanager

@@ -7,9 +7,12 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
+from browser_support import chatbot_serve
 
 import chatbot
 from chatbot.shells import cli
@@ -65,9 +68,17 @@ def test_eval_of_a_file_with_no_labelled_question_is_exit_2(tmp_path: Path, caps
     assert "no labelled questions" in capsys.readouterr().err
 
 
-def test_serve_takes_the_logs_as_flags() -> None:
-    args = cli.build_parser().parse_args(["serve", "--log-unanswered", "u.jsonl", "--log-feedback", "f.jsonl"])
-    assert (args.log_unanswered, args.log_feedback) == ("u.jsonl", "f.jsonl")
+def test_serve_writes_the_logs_its_flags_name(tmp_path: Path) -> None:
+    unanswered, ratings = tmp_path / "unanswered.jsonl", tmp_path / "feedback.jsonl"
+    with chatbot_serve({}, "--log-unanswered", str(unanswered), "--log-feedback", str(ratings)) as url:
+        httpx.post(url + "/v1/chat", json={"message": "how much do technicians earn?"})
+        httpx.post(url + "/v1/feedback", json={"question": "what skills do I need?", "intent": "list_skills",
+                                              "confidence": 1.0, "rating": "down"})
+        deadline = time.monotonic() + 5  # the rating is written after the response
+        while not ratings.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+    assert json.loads(unanswered.read_text(encoding="utf-8"))["question"] == "how much do technicians earn?"
+    assert json.loads(ratings.read_text(encoding="utf-8"))["rating"] == "down"
 
 
 class Distribution:

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from live_server import LiveServer
 from test_observability import scrape, value
+from test_server import conforms
 
 from chatbot import Chatbot
 from chatbot.shells.cli import main
@@ -152,3 +153,15 @@ def test_a_rating_that_is_neither_up_nor_down_is_a_malformed_line(tmp_path: Path
     log = write(tmp_path / "feedback.jsonl", [{"time": "t", "question": "q", "reply_intent": "x", "score": 1,
                                                 "rating": "sideways"}])
     assert (review(log).entries, review(log).skipped) == (0, 1)
+
+
+def test_the_new_routes_answer_as_the_openapi_description_says(served: tuple[httpx.Client, Path]) -> None:
+    client, _ = served
+    config = conforms(client.get("/v1/config"), "/v1/config", "get").json()
+    assert config["max_question_chars"] == 1000 and config["starters"]
+    conforms(rate(client, "what skills do I need?", "up"), "/v1/feedback")
+    conforms(client.post("/v1/feedback", json={"rating": "up"}), "/v1/feedback")
+    conforms(client.get("/metrics"), "/metrics", "get")
+    streamed = client.post("/webhooks/rest/webhook?stream=true", json={"sender": "s", "message": "hi"})
+    assert streamed.headers["content-type"].startswith("application/x-ndjson")
+    conforms(client.post("/webhooks/rest/webhook", json={"sender": "s", "message": "hi"}), "/webhooks/rest/webhook")

@@ -141,3 +141,15 @@ def test_several_processes_report_together_in_multiprocess_mode(tmp_path: Path) 
     assert value(samples, "chatbot_answers_total", intent="list_skills") == 3
     assert value(samples, "chatbot_answers_total", intent="list_duties") == 2
     assert len(os.listdir(folder)) >= 2  # each process wrote its own files
+
+
+def test_chatbot_serve_prints_the_json_lines_in_place_of_uvicorns_access_log(tmp_path: Path) -> None:
+    stderr = tmp_path / "stderr.log"
+    with chatbot_serve({}, stderr=stderr) as url:
+        httpx.post(url + "/v1/chat", json={"message": "what skills do I need?"}, headers={"X-Request-ID": "from-desk"})
+    lines = stderr.read_text(encoding="utf-8").splitlines()
+    logged = [json.loads(line) for line in lines if line.startswith("{")]
+    chat = [line for line in logged if line["route"] == "/v1/chat"]
+    assert [(c["request_id"], c["status"], c["intent"]) for c in chat] == [("from-desk", 200, "list_skills")]
+    assert not any('"POST /v1/chat HTTP/1.1"' in line for line in lines)  # uvicorn's own line is off
+    assert any("Chatbot service on http://127.0.0.1:" in line for line in lines)

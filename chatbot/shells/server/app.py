@@ -12,6 +12,7 @@ the loop up for long.
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 import socket
@@ -86,6 +87,7 @@ class ChatService:
             conversation = found if found is not None else self.store.create(key)[1]
         reply = self.answer(message, conversation)
         self.store.save(key, conversation)
+        self.observer.answered(message, reply)  # metrics, and the access log's intent and fallback
         return key, reply
 
     async def topics(self, request: Request) -> Response:
@@ -98,7 +100,6 @@ class ChatService:
         """Ask the bot; log the question if it is one the unanswered log is for."""
         log = self.settings.unanswered_log
         reply = self.bot.ask(message, conversation, trace=log is not None)
-        self.observer.answered(message, reply)
         if log is not None and unanswered.worth_logging(reply, self.settings.tuning.unsure_below):
             unanswered.record(log, self.bot.clean(message), reply, unanswered.best_guess(reply))
         return reply
@@ -194,8 +195,7 @@ def serve(bot: Chatbot, settings: Settings | None = None, *, log_level: str = "i
     settings = settings or bot.settings
     listener = _listen(settings.host, settings.port)
     config = uvicorn.Config(create_app(bot, settings), log_level=log_level, server_header=False,
-                            access_log=False)  # ours is one JSON line per request: access_log.py
-    _log_access(log_level)
+                            access_log=False, log_config=log_config(log_level))  # ours: access_log.py
     host, port = listener.getsockname()[:2]
     address = f"[{host}]" if ":" in host else host
     logging.getLogger("uvicorn.error").info(
@@ -204,14 +204,17 @@ def serve(bot: Chatbot, settings: Settings | None = None, *, log_level: str = "i
     uvicorn.Server(config).run(sockets=[listener])
 
 
-def _log_access(log_level: str) -> None:
-    """The access log's lines, as they are, on standard error (at `info` and below)."""
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    access = logging.getLogger("chatbot.access")
-    access.handlers[:] = [handler]
-    access.setLevel(log_level.upper())
-    access.propagate = False
+def log_config(log_level: str) -> dict[str, Any]:
+    """uvicorn's logging, plus the access log's JSON lines as they are on standard error (at `info`
+    and below) in place of uvicorn's plain access log. As a dictConfig, so that every worker
+    process uvicorn starts sets it up too."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["formatters"]["chatbot_access"] = {"format": "%(message)s"}
+    config["handlers"]["chatbot_access"] = {"class": "logging.StreamHandler", "formatter": "chatbot_access",
+                                            "stream": "ext://sys.stderr"}
+    config["loggers"]["chatbot.access"] = {"handlers": ["chatbot_access"], "level": log_level.upper(),
+                                           "propagate": False}
+    return config
 
 
 def _listen(host: str, port: int) -> socket.socket:
