@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -340,13 +341,20 @@ def test_thumbs_down_is_posted_logged_and_kept_across_a_reload(page: Page, bot: 
     assert posted[-1]["question"] == question and posted[-1]["rating"] == "down"
     assert (posted[-1]["intent"], posted[-1]["confidence"]) == (expected.intent, round(expected.confidence, 3))
 
-    entries = [json.loads(line) for line in feedback_log.read_text(encoding="utf-8").splitlines()]
-    assert {"question": question, "reply_intent": expected.intent, "rating": "down"}.items() <= entries[-1].items()
+    wanted = {"question": question, "reply_intent": expected.intent, "rating": "down"}.items()
+    deadline = time.monotonic() + 5  # the service writes it after answering, off its event loop
+    while not any(wanted <= entry.items() for entry in logged(feedback_log)):
+        assert time.monotonic() < deadline, f"not in the feedback log: {logged(feedback_log)}"
+        time.sleep(0.02)
 
     page.reload()
     answer = page.locator(".answer").last
     expect(answer.get_by_role("button", name="Not helpful")).to_have_attribute("aria-pressed", "true")
     expect(answer.get_by_role("button", name="Helpful", exact=True)).to_be_disabled()  # one rating per answer
+
+
+def logged(log: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()] if log.exists() else []
 
 
 def test_text_from_the_user_and_from_replies_is_shown_as_text_never_as_html(page: Page) -> None:

@@ -111,7 +111,7 @@ class SocketIOChannel:
 def bot_utterances(reply: Reply) -> list[dict[str, Any]]:
     """A reply as Rasa's Socket.IO channel sends it: one message per paragraph, the suggestions as
     quick replies on the last one."""
-    text = reply.body or reply.text if reply.suggestions else reply.text
+    text = (reply.body or reply.text) if reply.suggestions else reply.text
     messages: list[dict[str, Any]] = [{"text": part} for part in text.strip().split("\n\n") if part.strip()]
     if reply.suggestions:
         messages = messages or [{"text": ""}]
