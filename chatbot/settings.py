@@ -118,6 +118,12 @@ class Settings:
     """A data file larger than this is refused rather than parsed."""
     unanswered_log: Path | None = None
     """If set, the shells append fallbacks and unsure answers here as JSON lines."""
+    feedback_log: Path | None = None
+    """If set, the service appends visitors' thumbs up or down on answers here as JSON lines, for
+    `chatbot review` beside the unanswered log."""
+    log_questions: bool = False
+    """The service's JSON access log shows the question text only when this is on (it is a
+    visitor's own words: off by default)."""
     history_file: Path | None = None
     """Where the terminal chat keeps questions between runs (default: the user's state folder)."""
     host: str = "127.0.0.1"
@@ -205,6 +211,13 @@ def _convert(owner: type, name: str, raw: object, *, env: bool = False) -> objec
         if number < 0 or number != number:
             raise InputError(f"{label} must not be negative")
         return number
+    if kind is bool:
+        if isinstance(raw, bool):
+            return raw
+        word = str(raw).strip().lower()
+        if word not in _BOOLEANS:
+            raise InputError(f"{label} is not a yes or no: use 1 or 0, true or false")
+        return _BOOLEANS[word]
     if kind is Path:
         return Path(raw) if isinstance(raw, (str, os.PathLike)) else raw
     if typing.get_origin(kind) is tuple:
@@ -212,6 +225,9 @@ def _convert(owner: type, name: str, raw: object, *, env: bool = False) -> objec
             return tuple(part.strip() for part in raw.split(",") if part.strip())
         return tuple(raw)  # type: ignore[arg-type]
     return raw
+
+
+_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 
 
 def tuning_names() -> list[str]:

@@ -9,14 +9,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, TextIO
 
 from ..errors import ChatbotError, DataError, InputError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ..dialogue.bot import Chatbot
     from ..dialogue.conversation import Conversation
+    from ..tools.evaluation import Report
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
@@ -24,6 +28,28 @@ DESCRIPTION = """\
 Answers questions about a career from one guide: by default the bundled guide to becoming a
 production (manufacturing) technician; --knowledge and --intents point it at another.
 Run `chatbot` with no command for an interactive chat, or `chatbot ask "your question"`."""
+
+EXIT_CODES = """\
+exit codes:
+  0    success (a "not covered" reply is still an answer)
+  1    the data files are broken, or a check found problems (validate, eval --min-accuracy)
+  2    bad usage or input: no question, an unreadable or malformed file, a port in use
+  130  interrupted (Ctrl-C)"""
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Descriptions reflowed to the terminal's width, paragraph by paragraph; a paragraph with
+    indented lines (examples, tables) is kept as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        paragraphs = []
+        for paragraph in text.split("\n\n"):
+            lines = paragraph.splitlines()
+            if any(line.startswith(" ") for line in lines):
+                paragraphs.append("\n".join(indent + line for line in lines))
+            else:
+                paragraphs.append(textwrap.fill(" ".join(lines), width, initial_indent=indent, subsequent_indent=indent))
+        return "\n\n".join(paragraphs)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,8 +78,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """All commands and their options; each command module adds its own subparser."""
-    parser = argparse.ArgumentParser(prog="chatbot", description=DESCRIPTION,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    from .. import __version__
+
+    parser = argparse.ArgumentParser(prog="chatbot", description=DESCRIPTION, epilog=EXIT_CODES,
+                                     formatter_class=HelpFormatter)
+    parser.add_argument("--version", action="version", version=f"chatbot {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for add in COMMANDS:
         add(commands)
@@ -87,7 +116,7 @@ def add_ask(commands: argparse._SubParsersAction) -> None:
                     "--conversation is given.",
         epilog='examples:\n  chatbot ask "what skills do i need?"\n  chatbot ask --json "do I need a degree?"\n'
                "  chatbot ask --json < questions.txt\n  chatbot ask --conversation < dialogue.txt",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        formatter_class=HelpFormatter)
     parser.add_argument("question", nargs="*", help="the question (omit it to read questions from standard input)")
     parser.add_argument("--file", "-f", metavar="PATH", help="read questions from PATH, one per line ('-' for stdin)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per question, one per line")
@@ -114,7 +143,9 @@ def run_ask(args: argparse.Namespace) -> int:
     conversation = Conversation() if args.conversation else None
     several = not args.question
     out = sys.stdout
+    asked = 0
     for question in questions:
+        asked += 1
         if args.explain:
             _explain(bot, question, conversation, as_json=args.json)
             continue
@@ -134,6 +165,8 @@ def run_ask(args: argparse.Namespace) -> int:
         else:
             out.write(reply.text + "\n")
         out.flush()
+    if not asked:
+        raise InputError("no question given: the input has no line with a question on it")
     return EXIT_OK
 
 
@@ -185,7 +218,7 @@ def add_chat(commands: argparse._SubParsersAction) -> None:
                     "type /help inside it. When standard input is not a terminal, each line is "
                     "answered in turn as one conversation, in plain text.",
         epilog='examples:\n  chatbot\n  printf "what skills do i need?\\ntell me more\\n" | chatbot chat',
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        formatter_class=HelpFormatter)
     data_options(parser)
     parser.set_defaults(run=run_chat)
 
@@ -208,8 +241,8 @@ def add_serve(commands: argparse._SubParsersAction) -> None:
                     'set by an environment variable. Needs the server extra: pip install -e ".[server]"',
         epilog="examples:\n  chatbot serve\n  chatbot serve --port 8080 --allow-origin https://help.example.com\n"
                "  CHATBOT_HOST=0.0.0.0 chatbot serve   # listen on every interface (behind a proxy)\n"
-               "  chatbot serve --workers 2 --sessions redis://localhost:6379/0   # 2 processes sharing conversations",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+               "  chatbot serve --workers 2 --sessions redis://localhost:6379/0   # 2 processes, one Redis",
+        formatter_class=HelpFormatter)
     parser.add_argument("--host", help="address to listen on (default: 127.0.0.1, this machine only; env CHATBOT_HOST)")
     parser.add_argument("--port", type=int, help="port to listen on (default: 8000; env CHATBOT_PORT)")
     parser.add_argument("--allow-origin", action="append", metavar="ORIGIN",
@@ -224,6 +257,12 @@ def add_serve(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--workers", type=int, metavar="N",
                         help="worker processes on the one port (default: 1; more need --sessions redis://...; "
                              "env CHATBOT_WORKERS)")
+    parser.add_argument("--log-unanswered", metavar="PATH",
+                        help="append fallbacks and unsure answers to PATH as JSON lines, for `chatbot review` "
+                             "(env CHATBOT_UNANSWERED_LOG)")
+    parser.add_argument("--log-feedback", metavar="PATH",
+                        help="append visitors' thumbs up or down on answers to PATH as JSON lines, for "
+                             "`chatbot review` (env CHATBOT_FEEDBACK_LOG)")
     data_options(parser)
     parser.set_defaults(run=run_serve)
 
@@ -232,14 +271,41 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         from .server import app as server  # Starlette and uvicorn load only here
     except ModuleNotFoundError as error:
-        if error.name not in ("starlette", "uvicorn"):
+        if error.name not in SERVER_MODULES:
             raise
-        raise InputError(f'the HTTP service needs {error.name}: pip install -e ".[server]"') from None
+        raise InputError(f"the HTTP service needs {error.name}: {server_install_hint()}") from None
     origins = tuple(args.allow_origin) if args.allow_origin else None
     # Not kept in a variable: with several workers, each loads its own and this one can be freed.
     server.serve(load_bot(args, host=args.host, port=args.port, allowed_origins=origins, sessions=args.sessions,
-                          sessions_prefix=args.sessions_prefix, workers=args.workers))
+                          sessions_prefix=args.sessions_prefix, workers=args.workers,
+                          unanswered_log=args.log_unanswered, feedback_log=args.log_feedback))
     return EXIT_OK
+
+
+SERVER_MODULES = ("starlette", "uvicorn", "socketio", "engineio", "prometheus_client")
+"""What the server extra brings; the top-level module names as ModuleNotFoundError reports them."""
+
+
+def server_install_hint() -> str:
+    """How to add the server extra, for the way this copy was installed: from a checkout (editable,
+    or run in place), from a folder or an address, or from a package index."""
+    from importlib import metadata
+    from pathlib import Path
+    from urllib.parse import unquote, urlsplit
+
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "pyproject.toml").is_file():
+        return f'pip install -e "{checkout}[server]"'
+    try:
+        origin = json.loads(metadata.distribution("career-chatbot").read_text("direct_url.json") or "null")
+    except (metadata.PackageNotFoundError, ValueError):
+        origin = None
+    if not isinstance(origin, dict) or not isinstance(origin.get("url"), str):
+        return 'pip install "career-chatbot[server]"'
+    url = origin["url"]
+    if url.startswith("file://"):
+        return f'pip install "{unquote(urlsplit(url).path)}[server]"'
+    return f'pip install "career-chatbot[server] @ {url}"'
 
 
 # --- chatbot validate / eval / review: tools for maintainers --------------------------------
@@ -252,7 +318,7 @@ def add_validate(commands: argparse._SubParsersAction) -> None:
                     "intents share or nearly share, phrases two things claim, and knowledge items no "
                     "intent can reach. Exit status 0 when the data is clean, 1 when it is not.",
         epilog="examples:\n  chatbot validate\n  chatbot validate --knowledge my/knowledge --intents my/intents",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        formatter_class=HelpFormatter)
     parser.add_argument("--json", action="store_true", help="print the problems as a JSON list")
     data_options(parser)
     parser.set_defaults(run=run_validate)
@@ -282,7 +348,7 @@ def add_eval(commands: argparse._SubParsersAction) -> None:
                "  chatbot eval tests/data/questions.yaml --set threshold=0.5\n"
                "  chatbot eval tests/data/more/*.yaml --sweep threshold=0.4,0.45,0.5\n\n"
                f"tuning values: {', '.join(_tuning_names())}",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        formatter_class=HelpFormatter)
     parser.add_argument("files", nargs="+", metavar="FILE", help="a YAML list of {q, intent, item} or of {name, turns}")
     parser.add_argument("--json", action="store_true", help="print the full report as JSON")
     parser.add_argument("--min-accuracy", type=float, metavar="X",
@@ -311,8 +377,6 @@ def _assignment(text: str) -> tuple[str, str]:
 def run_eval(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ..tools.evaluation import evaluate_files
-
     paths = [Path(name) for name in args.files]
     for path in paths:
         if not path.is_file():
@@ -323,7 +387,7 @@ def run_eval(args: argparse.Namespace) -> int:
         name, values = _assignment(args.sweep)
         rows = []
         for value in values.split(","):
-            report = evaluate_files(bot.with_tuning(tuning.replace(**{name: value})), paths)
+            report = _evaluate(bot.with_tuning(tuning.replace(**{name: value})), paths)
             rows.append((value, report))
         if args.json:
             print(json.dumps([{"value": v, **r.summary()} for v, r in rows], indent=2))
@@ -334,12 +398,22 @@ def run_eval(args: argparse.Namespace) -> int:
         return EXIT_OK
     if tuning != bot.settings.tuning:
         bot = bot.with_tuning(tuning)
-    report = evaluate_files(bot, paths)
+    report = _evaluate(bot, paths)
     print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if args.json else report.to_text())
     if args.min_accuracy is not None and report.accuracy < args.min_accuracy:
         print(f"chatbot: accuracy {report.accuracy:.3f} is below {args.min_accuracy:g}", file=sys.stderr)
         return EXIT_DATA
     return EXIT_OK
+
+
+def _evaluate(bot: Chatbot, paths: list[Path]) -> Report:
+    """Score the labelled files; files with no labelled question in them are bad input (exit 2)."""
+    from ..tools.evaluation import evaluate_files
+
+    report = evaluate_files(bot, paths)  # a file that is not a labelled set is an InputError too
+    if not report.outcomes:
+        raise InputError(f"no labelled questions in {', '.join(map(str, paths))}: nothing to score")
+    return report
 
 
 def add_schema(commands: argparse._SubParsersAction) -> None:
@@ -350,7 +424,7 @@ def add_schema(commands: argparse._SubParsersAction) -> None:
         description="Print the JSON Schema of one kind of data file, generated from the same model the "
                     "loader checks against (docs/data-format.md describes the same fields).",
         epilog="examples:\n  chatbot schema guide > guide.schema.json\n  chatbot schema category",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        formatter_class=HelpFormatter)
     parser.add_argument("kind", choices=list(FILES), help="which kind of file")
     parser.set_defaults(run=run_schema)
 
@@ -364,13 +438,17 @@ def run_schema(args: argparse.Namespace) -> int:
 
 def add_review(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
-        "review", help="group the unanswered-question log by what people asked",
-        description="Read a log written by `chatbot ask --log-unanswered` (or CHATBOT_UNANSWERED_LOG) and "
-                    "group similar questions, most frequent first, with the intent each group came "
-                    "closest to: what users ask that the bot cannot answer yet.",
-        epilog="examples:\n  chatbot review unanswered.jsonl\n  chatbot review unanswered.jsonl --min-score 85 --json",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("log", metavar="LOG", help="the JSON-lines log file")
+        "review", help="group the unanswered questions and the answers marked wrong by what people asked",
+        description="Read a log written by `chatbot ask --log-unanswered` or `chatbot serve --log-unanswered` "
+                    "(CHATBOT_UNANSWERED_LOG) and group similar questions, most frequent first, with the intent "
+                    "each group came closest to: what users ask that the bot cannot answer yet. Given the "
+                    "feedback log too (`chatbot serve --log-feedback`, CHATBOT_FEEDBACK_LOG), it lists beside "
+                    "them the answers visitors marked wrong, grouped the same way, with the intent that answered.",
+        epilog="examples:\n  chatbot review unanswered.jsonl\n  chatbot review unanswered.jsonl feedback.jsonl\n"
+               "  chatbot review unanswered.jsonl --min-score 85 --json",
+        formatter_class=HelpFormatter)
+    parser.add_argument("logs", nargs="+", metavar="LOG",
+                        help="a JSON-lines log: the unanswered log, the feedback log, or both")
     parser.add_argument("--json", action="store_true", help="print the groups as JSON")
     parser.add_argument("--min-score", type=float, metavar="N",
                         help="how alike (0-100) two questions must be to share a group (default: 75)")
@@ -382,9 +460,9 @@ def run_review(args: argparse.Namespace) -> int:
 
     from ..tools.review import MIN_SCORE, review
 
-    result = review(Path(args.log), min_score=MIN_SCORE if args.min_score is None else args.min_score)
+    result = review([Path(log) for log in args.logs], min_score=MIN_SCORE if args.min_score is None else args.min_score)
     if result.skipped:
-        print(f"chatbot: warning: skipped {result.skipped} malformed line(s) in {args.log}", file=sys.stderr)
+        print(f"chatbot: warning: skipped {result.skipped} malformed line(s) in {', '.join(args.logs)}", file=sys.stderr)
     print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) if args.json else result.to_text())
     return EXIT_OK
 

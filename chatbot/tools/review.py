@@ -1,4 +1,8 @@
-"""Group the unanswered-question log into what users keep asking: `chatbot review LOG`.
+"""Group the unanswered-question log into what users keep asking: `chatbot review LOG...`.
+
+The feedback log can be read beside it: answers visitors marked wrong (thumbs down) are grouped
+the same way, with the intent that answered them, as a second list; answers marked helpful are
+only counted.
 
 Questions are normalized (the bot's one normalizer, so spelling variants meet) and compared by
 their content words; then grouped greedily with rapidfuzz, most frequent phrasing first: each
@@ -10,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +37,10 @@ class Entry:
 
     question: str
     best_guess: str | None
+    """For a fallback, the intent the matcher ranked first; for a rated answer, the intent that answered."""
     score: float
+    rating: str | None = None
+    """None for an unanswered question; "up" or "down" for an answer a visitor rated."""
 
 
 @dataclass(frozen=True)
@@ -60,29 +68,53 @@ class Review:
     clusters: tuple[Cluster, ...]
     entries: int
     skipped: int
+    wrong: tuple[Cluster, ...] = ()
+    """Answers visitors marked wrong, grouped like the unanswered questions."""
+    helpful: int = 0
+    """How many answers visitors marked helpful."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values."""
         return {"entries": self.entries, "skipped": self.skipped,
-                "clusters": [cluster.to_dict() for cluster in self.clusters]}
+                "clusters": [cluster.to_dict() for cluster in self.clusters],
+                "marked_wrong": [cluster.to_dict() for cluster in self.wrong], "marked_helpful": self.helpful}
 
     def to_text(self, *, variants: int = 5) -> str:
         """The groups for people, largest first, with up to `variants` other wordings each."""
         skipped = f" ({self.skipped} malformed line{'s' if self.skipped != 1 else ''} skipped)" if self.skipped else ""
+        unanswered = sum(cluster.count for cluster in self.clusters)
         if not self.clusters:
-            return f"No unanswered questions logged{skipped}."
-        lines = [f"{self.entries} unanswered question{'s' if self.entries != 1 else ''} in "
-                 f"{len(self.clusters)} group{'s' if len(self.clusters) != 1 else ''}{skipped}, most frequent first:", ""]
-        width = len(str(self.clusters[0].count))
-        for cluster in self.clusters:
-            closest = cluster.closest or "nothing"
-            lines.append(f"{cluster.count:>{width}}x  {cluster.question!r}  (closest intent: {closest}, "
-                         f"mean score {cluster.mean_score:.2f})")
-            others = [f"{q!r}" + (f" x{n}" if n > 1 else "") for q, n in cluster.variants if q != cluster.question]
-            if others:
-                more = f", and {len(others) - variants} more" if len(others) > variants else ""
-                lines.append(f"{'':>{width}}   also: {', '.join(others[:variants])}{more}")
+            lines = [f"No unanswered questions logged{skipped}."]
+        else:
+            lines = [f"{_count(unanswered, 'unanswered question')} in {_count(len(self.clusters), 'group')}"
+                     f"{skipped}, most frequent first:", ""]
+            lines += _groups(self.clusters, "closest intent: {intent}, mean score {score:.2f}", variants)
+        if self.wrong:
+            marked = sum(cluster.count for cluster in self.wrong)
+            lines += ["", f"{_count(marked, 'answer')} marked wrong by visitors, in {_count(len(self.wrong), 'group')}, "
+                          "most frequent first:", ""]
+            lines += _groups(self.wrong, "answered as {intent}, mean confidence {score:.2f}", variants)
+        if self.helpful:
+            lines += ["", f"{_count(self.helpful, 'answer')} marked helpful."]
         return "\n".join(lines)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' if n != 1 else ''}"
+
+
+def _groups(clusters: Sequence[Cluster], detail: str, variants: int) -> list[str]:
+    """One line per group, with up to `variants` other wordings under it."""
+    lines = []
+    width = len(str(clusters[0].count))
+    for cluster in clusters:
+        about = detail.format(intent=cluster.closest or "nothing", score=cluster.mean_score)
+        lines.append(f"{cluster.count:>{width}}x  {cluster.question!r}  ({about})")
+        others = [f"{q!r}" + (f" x{n}" if n > 1 else "") for q, n in cluster.variants if q != cluster.question]
+        if others:
+            more = f", and {len(others) - variants} more" if len(others) > variants else ""
+            lines.append(f"{'':>{width}}   also: {', '.join(others[:variants])}{more}")
+    return lines
 
 
 def read_log(path: Path) -> tuple[list[Entry], int]:
@@ -103,10 +135,18 @@ def read_log(path: Path) -> tuple[list[Entry], int]:
     return entries, skipped
 
 
-def review(path: Path, *, min_score: float = MIN_SCORE) -> Review:
-    """Read a log and group its questions."""
-    entries, skipped = read_log(path)
-    return Review(tuple(cluster(entries, min_score=min_score)), len(entries), skipped)
+def review(paths: Path | Sequence[Path], *, min_score: float = MIN_SCORE) -> Review:
+    """Read one log or several (the unanswered log, the feedback log) and group their questions:
+    the unanswered ones, and apart from them the answers marked wrong."""
+    entries, skipped = [], 0
+    for path in [paths] if isinstance(paths, Path) else paths:
+        read, bad = read_log(path)
+        entries += read
+        skipped += bad
+    unanswered = [e for e in entries if e.rating is None]
+    wrong = [e for e in entries if e.rating == "down"]
+    return Review(tuple(cluster(unanswered, min_score=min_score)), len(entries), skipped,
+                  wrong=tuple(cluster(wrong, min_score=min_score)), helpful=sum(e.rating == "up" for e in entries))
 
 
 def cluster(entries: list[Entry], *, min_score: float = MIN_SCORE) -> list[Cluster]:
@@ -152,10 +192,13 @@ def _entry(line: str) -> Entry | None:
     if not isinstance(data, dict):
         return None
     question, guess, score = data.get("question"), data.get("best_guess"), data.get("score", 0.0)
-    if not isinstance(question, str) or not question.strip():
+    rating = data.get("rating")
+    if not isinstance(question, str) or not question.strip() or rating not in (None, "up", "down"):
         return None
+    if rating is not None:
+        guess = data.get("reply_intent")  # a rated answer: the intent that gave it
     if guess is not None and not isinstance(guess, str):
         return None
     if isinstance(score, bool) or not isinstance(score, (int, float)):
         return None
-    return Entry(question.strip(), guess, float(score))
+    return Entry(question.strip(), guess, float(score), rating)

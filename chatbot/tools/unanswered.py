@@ -17,6 +17,7 @@ import sys
 import time
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from ..dialogue.reply import Reply
 
@@ -49,7 +50,20 @@ def best_guess(reply: Reply) -> str | None:
 def record(path: Path, question: str, reply: Reply, best_guess: str | None) -> bool:
     """Append one entry; return False (after a warning on stderr, once per path and problem)
     if it could not be written."""
-    line = _entry(question, reply, best_guess)
+    return append(path, {
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "question": question,
+        "reply_intent": reply.intent[:MAX_NAME_CHARS],
+        "best_guess": best_guess[:MAX_NAME_CHARS] if best_guess is not None else None,
+        "score": round(reply.confidence, 3),
+    })
+
+
+def append(path: Path, entry: dict[str, Any]) -> bool:
+    """Append any entry that starts with its "time" and has a "question", with this log's
+    discipline (one whole line of at most MAX_ENTRY_BYTES, the question cut to fit, best effort);
+    the feedback log is written through here too. False if it could not be written."""
+    line = _entry(entry)
     try:
         fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
@@ -62,20 +76,12 @@ def record(path: Path, question: str, reply: Reply, best_guess: str | None) -> b
     return True
 
 
-def _entry(question: str, reply: Reply, best_guess: str | None) -> bytes:
+def _entry(entry: dict[str, Any]) -> bytes:
     """The entry as one line of UTF-8 JSON, at most MAX_ENTRY_BYTES: the question is cut until
     it fits (escaped control characters take six bytes each)."""
-    entry = {
-        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "question": "",
-        "reply_intent": reply.intent[:MAX_NAME_CHARS],
-        "best_guess": best_guess[:MAX_NAME_CHARS] if best_guess is not None else None,
-        "score": round(reply.confidence, 3),
-    }
-    limit = MAX_QUESTION_BYTES
+    question, limit = entry["question"], MAX_QUESTION_BYTES
     while True:
-        entry["question"] = _cut(question, limit)
-        line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
+        line = (json.dumps({**entry, "question": _cut(question, limit)}, ensure_ascii=False) + "\n").encode("utf-8")
         if len(line) <= MAX_ENTRY_BYTES:
             return line
         limit //= 2

@@ -1,4 +1,5 @@
-"""The HTTP service: a JSON chat API, a Rasa-compatible webhook, and the web chat widget.
+"""The HTTP service: a JSON chat API, Rasa-compatible channels (REST and Socket.IO), the web chat
+widget, visitors' feedback, and Prometheus metrics.
 
 Thin handlers over the library: each checks the request, asks the bot with the visitor's
 `Conversation` from the session store, and returns the `Reply` as JSON. Built on Starlette and
@@ -12,6 +13,7 @@ several workers that each build the app with `ServiceFactory`.
 
 from __future__ import annotations
 
+import copy
 import gc
 import logging
 import re
@@ -24,6 +26,7 @@ from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -36,14 +39,19 @@ from ...dialogue.bot import Chatbot
 from ...dialogue.reply import Reply
 from ...errors import ChatbotError, InputError
 from ...settings import Settings
-from ...tools import unanswered
+from ...tools import feedback, unanswered
+from .access_log import Observer, ObserveRequests
 from .http import ERROR_HANDLERS, ContainErrors, RequestError, json_type, read_json, static
-from .openapi import SESSION_PATTERN, openapi
+from .metrics import MEDIA_TYPE as METRICS_MEDIA_TYPE
+from .metrics import Metrics
+from .openapi import INTENT_PATTERN, SESSION_PATTERN, openapi
 from .rasa import RasaRestChannel
 from .sessions import MEMORY, SessionBusy, SessionStore, SessionsUnavailable, UnknownSession, check_sessions_url, open_store
+from .socketio_channel import SocketIOChannel
 
 ORIGIN = re.compile(r"https?://[^/\s]+")
 SESSION_ID = re.compile(SESSION_PATTERN)
+INTENT = re.compile(INTENT_PATTERN)
 STATIC_FILES = {
     "/": ("index.html", "text/html; charset=utf-8"),
     "/widget.js": ("widget.js", "text/javascript; charset=utf-8"),
@@ -58,6 +66,7 @@ class ChatService:
     settings: Settings
     store: SessionStore
     menu: list[dict[str, Any]] = field(default_factory=list)
+    observer: Observer = field(default_factory=lambda: Observer(Metrics()))
 
     async def chat(self, request: Request) -> Response:
         body = await read_json(request, self.settings.max_body_bytes, self.settings.body_timeout_seconds)
@@ -88,6 +97,7 @@ class ChatService:
             raise RequestError(503, "sessions_unavailable", "conversations cannot be read or kept right now; "
                                                             "try again in a few seconds") from None
         self.log_unanswered(message, reply)
+        self.observer.answered(message, reply)  # metrics, and the access log's intent and fallback
         return key, reply
 
     async def topics(self, request: Request) -> Response:
@@ -106,6 +116,25 @@ class ChatService:
         if log is not None and unanswered.worth_logging(reply, self.settings.tuning.unsure_below):
             unanswered.record(log, self.bot.clean(message), reply, unanswered.best_guess(reply))
 
+    async def config(self, request: Request) -> Response:
+        """What a chat front end shows before the first question, and the limit it enforces."""
+        guide = self.bot.content.guide
+        return JSONResponse({"subject": guide.subject, "greeting": guide.greeting, "covers": guide.covers,
+                             "starters": list(guide.starters), "max_question_chars": self.settings.max_question_chars})
+
+    async def feedback(self, request: Request) -> Response:
+        """A visitor's thumbs up or down on an answer: counted, and logged for `chatbot review`."""
+        body = await read_json(request, self.settings.max_body_bytes, self.settings.body_timeout_seconds)
+        rating = feedback_from(body, self.settings.max_question_chars)
+        self.observer.metrics.feedback.labels(rating.rating).inc()
+        path = self.settings.feedback_log
+        task = BackgroundTask(feedback.record, path, rating) if path is not None else None  # off the event loop
+        return JSONResponse({"status": "accepted"}, status_code=202, background=task)
+
+    async def metrics(self, request: Request) -> Response:
+        sessions = (await self.store.status()).sessions
+        return Response(self.observer.metrics.exposition(sessions), media_type=METRICS_MEDIA_TYPE)
+
     def message(self, body: dict[str, Any]) -> str:
         """The `message` field, checked: present, text, not blank, not over the question limit."""
         if "message" not in body:
@@ -121,6 +150,21 @@ class ChatService:
         return message
 
 
+def feedback_from(body: dict[str, Any], max_question_chars: int) -> feedback.Feedback:
+    """The rating in a feedback body, each field checked."""
+    question, intent, confidence, rating = (body.get(name) for name in ("question", "intent", "confidence", "rating"))
+    if not isinstance(question, str) or not question.strip() or len(question) > max_question_chars:
+        raise RequestError(422, "invalid_feedback",
+                           f'"question" must be the question answered, at most {max_question_chars} characters')
+    if not isinstance(intent, str) or not INTENT.fullmatch(intent):
+        raise RequestError(422, "invalid_feedback", '"intent" must be the intent of the reply rated')
+    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 <= confidence <= 1:
+        raise RequestError(422, "invalid_feedback", '"confidence" must be the confidence of the reply, from 0 to 1')
+    if rating not in feedback.RATINGS:
+        raise RequestError(422, "invalid_feedback", f'"rating" must be one of {", ".join(feedback.RATINGS)}')
+    return feedback.Feedback(question, intent, float(confidence), rating)
+
+
 def create_app(bot: Chatbot, settings: Settings | None = None, *, store: SessionStore | None = None) -> Starlette:
     """The ASGI application: routes, CORS for the allowed origins, and JSON errors for every failure."""
     settings = settings or bot.settings
@@ -130,7 +174,9 @@ def create_app(bot: Chatbot, settings: Settings | None = None, *, store: Session
                              "such as https://help.example.com, with no path or trailing slash")
     owned = store is None
     store = open_store(settings) if store is None else store
-    service = ChatService(bot, settings, store, bot.topics())
+    observer = Observer(Metrics(), log_questions=settings.log_questions)
+    service = ChatService(bot, settings, store, bot.topics(), observer)
+    sockets = SocketIOChannel(service, observer)
     spec = openapi(settings, bot.content.guide.subject)
 
     async def describe(request: Request) -> Response:
@@ -139,15 +185,21 @@ def create_app(bot: Chatbot, settings: Settings | None = None, *, store: Session
     routes = [
         Route("/v1/chat", service.chat, methods=["POST"]),
         Route("/v1/topics", service.topics, methods=["GET"]),
+        Route("/v1/config", service.config, methods=["GET"]),
+        Route("/v1/feedback", service.feedback, methods=["POST"]),
+        Route("/metrics", service.metrics, methods=["GET"]),
         Route("/healthz", service.health, methods=["GET"]),
         Route("/openapi.json", describe, methods=["GET"]),
         *RasaRestChannel(service).routes(),
     ]
     routes += [Route(path, static(name, media_type), methods=["GET"]) for path, (name, media_type) in STATIC_FILES.items()]
-    middleware = [Middleware(ContainErrors)]
+    # Outermost first: Socket.IO's own transport requests never reach the access log (its messages
+    # do, one line each); every other request is observed, even one refused by CORS or failing.
+    middleware = [Middleware(sockets.wrap), Middleware(ObserveRequests, observer), Middleware(ContainErrors)]
     if settings.allowed_origins:
-        middleware.insert(0, Middleware(CORSMiddleware, allow_origins=list(settings.allowed_origins),
-                                        allow_methods=["GET", "POST"], allow_headers=["Content-Type"], max_age=3600))
+        middleware.insert(2, Middleware(CORSMiddleware, allow_origins=list(settings.allowed_origins),
+                                        allow_methods=["GET", "POST"], allow_headers=["Content-Type", "X-Request-ID"],
+                                        expose_headers=["X-Request-ID"], max_age=3600))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -205,12 +257,14 @@ def serve(bot: Chatbot, settings: Settings | None = None, *, log_level: str = "i
     warning = check_store(settings)
     listener = _listen(settings.host, settings.port)
     if settings.workers == 1:
-        config = uvicorn.Config(create_app(bot, settings), log_level=log_level, server_header=False)
+        config = uvicorn.Config(create_app(bot, settings), log_level=log_level, server_header=False,
+                                access_log=False, log_config=log_config(log_level))  # ours: access_log.py
         gc.freeze()  # the bot's objects are never garbage: spare the collector from scanning them
     else:
         del bot  # each worker loads its own; the caller passes this one without keeping it
         config = uvicorn.Config(ServiceFactory(settings), factory=True, workers=settings.workers,
-                                log_level=log_level, server_header=False)
+                                log_level=log_level, server_header=False,
+                                access_log=False, log_config=log_config(log_level))
     host, port = listener.getsockname()[:2]
     address = f"[{host}]" if ":" in host else host
     logger = logging.getLogger("uvicorn.error")
@@ -231,6 +285,19 @@ def _store_name(settings: Settings) -> str:
     from .redis_store import redact
 
     return f"{redact(settings.sessions)} (keys {settings.sessions_prefix}*)"
+
+
+def log_config(log_level: str) -> dict[str, Any]:
+    """uvicorn's logging, plus the access log's JSON lines as they are on standard error (at `info`
+    and below) in place of uvicorn's plain access log. As a dictConfig, so that every worker
+    process uvicorn starts sets it up too."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["formatters"]["chatbot_access"] = {"format": "%(message)s"}
+    config["handlers"]["chatbot_access"] = {"class": "logging.StreamHandler", "formatter": "chatbot_access",
+                                            "stream": "ext://sys.stderr"}
+    config["loggers"]["chatbot.access"] = {"handlers": ["chatbot_access"], "level": log_level.upper(),
+                                           "propagate": False}
+    return config
 
 
 def _listen(host: str, port: int) -> socket.socket:

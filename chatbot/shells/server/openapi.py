@@ -10,6 +10,7 @@ from ...settings import Settings
 from .rasa import MAX_SENDER_CHARS
 
 SESSION_PATTERN = r"[A-Za-z0-9_-]{1,64}"
+INTENT_PATTERN = r"[A-Za-z0-9_.:-]{1,100}"
 
 
 def openapi(settings: Settings, subject: str = "a career") -> dict[str, Any]:
@@ -64,6 +65,21 @@ def openapi(settings: Settings, subject: str = "a career") -> dict[str, Any]:
                 "name": text, "title": text, "question": {"type": ["string", "null"]},
                 "items": {"type": "array", "items": {"type": "object", "required": ["id", "title", "question"],
                                                      "properties": {"id": text, "title": text, "question": text}}}}}}}},
+        "Config": {"type": "object", "required": ["subject", "greeting", "covers", "starters", "max_question_chars"],
+                   "properties": {
+            "subject": {"type": "string", "description": "What the bot answers questions about."},
+            "greeting": {"type": "string", "description": "The first thing a chat front end says."},
+            "covers": {"type": "string", "description": "One sentence on what the bot can answer."},
+            "starters": {**strings, "description": "Questions to offer before the first one, in order."},
+            "max_question_chars": {"type": "integer", "minimum": 1,
+                                   "description": "Longer messages are refused (413 message_too_long)."}}},
+        "Feedback": {"type": "object", "required": ["question", "intent", "confidence", "rating"], "properties": {
+            "question": {**message, "description": "The question the rated reply answered."},
+            "intent": {"type": "string", "pattern": INTENT_PATTERN, "description": "The rated reply's intent."},
+            "confidence": {"type": "number", "minimum": 0, "maximum": 1, "description": "The rated reply's confidence."},
+            "rating": {"enum": ["up", "down"], "description": "down: the answer was wrong or did not help."},
+            "session_id": {"type": ["string", "null"], "description": "Accepted and not logged."}}},
+        "FeedbackAccepted": {"type": "object", "required": ["status"], "properties": {"status": {"const": "accepted"}}},
         "Health": {"type": "object", "required": ["status", "sessions", "store", "reachable"], "properties": {
             "status": {"enum": ["ok", "unavailable"], "description": "unavailable when the session store does not answer."},
             "sessions": {"type": ["integer", "null"], "minimum": 0,
@@ -75,10 +91,11 @@ def openapi(settings: Settings, subject: str = "a career") -> dict[str, Any]:
             "sender": {"type": "string", "minLength": 1, "maxLength": MAX_SENDER_CHARS,
                        "description": "Names the conversation; the first message from a sender starts it."},
             "message": message}},
-        "RasaMessages": {"type": "array", "items": {"type": "object", "required": ["recipient_id", "text"], "properties": {
+        "RasaMessages": {"type": "array", "items": {"$ref": "#/components/schemas/RasaMessage"}},
+        "RasaMessage": {"type": "object", "required": ["recipient_id", "text"], "properties": {
             "recipient_id": text, "text": text,
             "buttons": {"type": "array", "items": {"type": "object", "required": ["title", "payload"],
-                                                   "properties": {"title": text, "payload": text}}}}}},
+                                                   "properties": {"title": text, "payload": text}}}}},
         "Error": {"type": "object", "required": ["error", "message"], "properties": {
             "error": {"type": "string", "description": "A stable code, such as unknown_session."},
             "message": {"type": "string", "description": "What went wrong and what to do, for people."}}},
@@ -91,6 +108,16 @@ def openapi(settings: Settings, subject: str = "a career") -> dict[str, Any]:
                           **errors(400, 404, 408, 413, 415, 422, 503)}}},
         "/v1/topics": {"get": {"summary": "What the bot can answer, for a menu",
                                "responses": {"200": ok("Categories and their items.", "Topics")}}},
+        "/v1/config": {"get": {"summary": "What a chat front end shows first: greeting, starters, the question limit",
+                               "responses": {"200": ok("The guide's greeting and starters.", "Config")}}},
+        "/v1/feedback": {"post": {
+            "summary": "A visitor's thumbs up or down on a reply, for the maintainers' review",
+            "requestBody": body("Feedback"),
+            "responses": {"202": ok("Counted in /metrics, and logged when the service has a feedback log.",
+                                    "FeedbackAccepted"), **errors(400, 408, 413, 415, 422)}}},
+        "/metrics": {"get": {"summary": "Prometheus metrics, in the text exposition format",
+                             "responses": {"200": page("Requests, latency, answers by intent, fallbacks, "
+                                                       "clarifying questions, feedback, sessions.", "text/plain")}}},
         "/healthz": {"get": {"summary": "Liveness, the session store and whether it answers",
                              "responses": {"200": ok("The service and its session store are up.", "Health"),
                                            "503": ok("The session store does not answer: no conversation can be "
@@ -101,8 +128,15 @@ def openapi(settings: Settings, subject: str = "a career") -> dict[str, Any]:
         "/webhooks/rest/webhook": {"post": {
             "summary": "Rasa REST channel: a message from a sender, answered as a list of bot messages",
             "description": "Any Content-Type is read as JSON, as Rasa does.",
+            "parameters": [{"name": "stream", "in": "query", "required": False, "schema": {"type": "string"},
+                            "description": "true: the messages one JSON object a line (application/x-ndjson), "
+                                           "as Rasa's streaming clients (`rasa shell`) read them."}],
             "requestBody": body("RasaRequest"),
-            "responses": {"200": ok("The bot's messages.", "RasaMessages"), **errors(400, 408, 413, 422, 503)}}},
+            "responses": {"200": {"description": "The bot's messages: a JSON array, or with ?stream=true "
+                                                 "each message on a line of its own.", "content": {
+                              "application/json": {"schema": {"$ref": "#/components/schemas/RasaMessages"}},
+                              "application/x-ndjson": {"schema": {"$ref": "#/components/schemas/RasaMessage"}}}},
+                          **errors(400, 408, 413, 422, 503)}}},
         "/webhooks/rest/": {"get": {"summary": "Rasa REST channel status",
                                     "responses": {"200": ok("The channel is up.", "RasaStatus")}}},
         "/": {"get": {"summary": "A demo page with the chat widget",

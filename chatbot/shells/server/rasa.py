@@ -1,12 +1,18 @@
 """Rasa's REST channel (`POST /webhooks/rest/webhook`): chat front ends written for Rasa work
-unchanged. The sender names the conversation, which its first message starts."""
+unchanged. The sender names the conversation, which its first message starts.
+
+With `?stream=true` (as `rasa shell` asks by default) the messages come one JSON object a line,
+which is how Rasa's console client reads them; without it, as one JSON array.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from ...dialogue.reply import Reply
@@ -18,6 +24,9 @@ if TYPE_CHECKING:
 MAX_SENDER_CHARS = 128
 SESSIONS = "rest:"
 """Prefix of the store keys of Rasa senders, so a sender name can never be a /v1/chat session id."""
+STREAM_MEDIA_TYPE = "application/x-ndjson"
+"""One JSON object a line. (Rasa itself labels the same lines text/event-stream; its clients read
+the lines and never look at the type.)"""
 
 
 class RasaRestChannel:
@@ -40,7 +49,10 @@ class RasaRestChannel:
                                f"sender must be a non-empty string of at most {MAX_SENDER_CHARS} characters")
         message = service.message(body)
         _, reply = await service.converse(SESSIONS + sender, message, start=True)
-        return JSONResponse(rasa_messages(sender, reply))
+        messages = rasa_messages(sender, reply)
+        if wants_stream(request):
+            return StreamingResponse(json_lines(messages), media_type=STREAM_MEDIA_TYPE)
+        return JSONResponse(messages)
 
     async def status(self, request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -53,3 +65,15 @@ def rasa_messages(sender: str, reply: Reply) -> list[dict[str, Any]]:
         buttons = [{"title": s, "payload": s} for s in reply.suggestions]
         return [{"recipient_id": sender, "text": reply.body or reply.text, "buttons": buttons}]
     return [{"recipient_id": sender, "text": part} for part in reply.text.split("\n\n") if part.strip()]
+
+
+def wants_stream(request: Request) -> bool:
+    """Rasa's reading of `?stream=`: on only when the value is `true`, in any case."""
+    return request.query_params.get("stream", "").lower() == "true"
+
+
+async def json_lines(messages: list[dict[str, Any]]) -> AsyncIterator[str]:
+    """Each message as one line of JSON, as Rasa's streaming REST channel writes them (never a
+    blank line: its console client parses every line it reads)."""
+    for message in messages:
+        yield json.dumps(message) + "\n"
