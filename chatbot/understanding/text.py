@@ -43,6 +43,8 @@ FILLERS = frozenset(TABLE["fillers"])
 """Tokens that mean nothing in a question ("lol", "ngl"): dropped."""
 KEEP_AS_IS = frozenset(TABLE["keep_as_is"])
 """Words the stemmer leaves alone."""
+OPENERS = frozenset(TABLE["openers"])
+"""Words a message may open with before its question."""
 
 
 def canonical_word(word: str) -> str:
@@ -128,6 +130,9 @@ def focus(text: str, max_sentences: int = 4) -> list[str]:
     sentences = [p.strip() for p in SENTENCE_BREAK.split(text) if len(p.split()) >= 2]
     clauses = [p for p in CLAUSE_BREAK.split(text.strip().rstrip(".!?") + " ") if p.strip()]
     pieces = [text]
+    first, _, rest = text.strip().partition(" ")
+    if first.strip(",.!:;-").lower() in OPENERS and len(rest.split()) >= 2:
+        pieces.append(rest.strip(" ,.!:;-"))  # "yo whats a production technician"
     if len(sentences) > 1:
         # The questions first, then the last sentence (where a question usually is), then the rest.
         ranked = sorted(range(len(sentences)), key=lambda i: (not sentences[i].endswith("?"),
