@@ -19,6 +19,7 @@ BACK_REFERENCES = _stems(TABLE["back_references"])
 ELLIPTICAL = _stems(TABLE["elliptical"])
 FRAMING = _stems(TABLE["framing"]) | STOP_WORDS
 NEGATIONS = _stems(TABLE["negations"])
+QUESTION_WORDS = _stems(["what", "who", "which", "why", "how", "where", "when"])
 REACH = 4
 """How many words after a direction word its anchor may be ("after the teamwork skill")."""
 
@@ -49,10 +50,16 @@ def refers_back(plain: tuple[str, ...], mentions: tuple[Mention, ...]) -> bool:
     """True when the question points back at what was just discussed and names nothing itself:
     it uses a pointer ("what is it looking for?") or asks only for more ("for example?").
     `plain` are its words before concepts were read."""
-    if any(m.items or m.gap for m in mentions):
+    if any(m.items or m.gap or m.position is not None for m in mentions):
         return False
     content = [t for t in plain if t not in STOP_WORDS]
-    return any(t in BACK_REFERENCES for t in plain) or bool(content) and all(t in ELLIPTICAL for t in content)
+    if any(t in BACK_REFERENCES for t in plain) or bool(content) and all(t in ELLIPTICAL for t in content):
+        return True
+    # "what methods?", "who awards", "what kind of faults?": a bare question word and a word or two
+    own = [t for t in content if t not in FRAMING and t not in QUESTION_WORDS]
+    addressed = "you" in plain or "your" in plain  # "who are you?" asks about the bot
+    return bool(plain) and plain[0] in QUESTION_WORDS and len(own) <= 2 and not addressed \
+        and not any(m.token for m in mentions)
 
 
 def turned_down(tokens: tuple[str, ...], start: int) -> bool:
