@@ -67,7 +67,9 @@ class Tuning:
     common_share: float = 0.05
     """A word in more than this share of the examples is too common to look examples up by..."""
     common_floor: int = 40
-    """...when it is also in more than this many examples."""
+    """...when it is also in more than this many examples..."""
+    common_intents: float = 0.25
+    """...and in more than this share of the intents."""
     aside: float = 0.9
     """Score factor for small talk or a follow-up read in a message that says more than that."""
     aside_piece: float = 0.6

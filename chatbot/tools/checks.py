@@ -16,11 +16,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ..content.model import Intent
+from ..content.model import AnswerKind, Intent
 from ..dialogue.bot import Chatbot
 from ..errors import DataError
 from ..settings import Settings
-from ..understanding.lexicon import MAX_PHRASE, concept_token, sentinel
+from ..understanding.lexicon import GAP, MAX_PHRASE, concept_token, sentinel
 from ..understanding.parse import Mention, Reading
 
 
@@ -181,10 +181,13 @@ def examples_naming_items(bot: Chatbot) -> list[Problem]:
         intent = content.intents[example.intent]
         named = [sentinels[t] for t in example.tokens if t in sentinels and sentinels[t] != intent.slot]
         named += [t[1:] for t in example.tokens if t.startswith("@") and t[1:] != intent.item]
+        if GAP in example.tokens and intent.answer is not AnswerKind.NOT_COVERED:
+            named.append("a gap")
         if not named or example.text not in intent.examples:
             continue
         index = intent.examples.index(example.text)
-        what = ", ".join(f"an item of {n}" if n in content.categories else f"item {n}" for n in named)
+        what = ", ".join(n if n == "a gap" else f"an item of {n}" if n in content.categories else f"item {n}"
+                         for n in named)
         problems.append(Problem(intent.origin.path, intent.origin.at("examples", index), f"{intent.name}.examples[{index}]", (
             f"example {example.text!r} names {what}, which intent {intent.name!r} does not answer: it would only "
             f"match questions about that; reword it (`chatbot ask --explain` shows which words)")))

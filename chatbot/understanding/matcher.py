@@ -127,7 +127,11 @@ class IntentMatcher:
                 index[token].append(position)
         self.index = dict(index)
         crowded = max(tuning.common_floor, int(tuning.common_share * len(self.examples)))
-        self.common = frozenset(t for t, postings in self.index.items() if t in STOP_WORDS or len(postings) > crowded)
+        spread = max(2, int(tuning.common_intents * total))
+        # A word many examples share is only common if many intents share it too: GAP, in every
+        # not-covered example and nowhere else, is the most telling word there is.
+        self.common = frozenset(t for t, postings in self.index.items()
+                                if t in STOP_WORDS or len(postings) > crowded and len(intents_with[t]) > spread)
 
     def read(self, text: str, *, in_view: str | None) -> Reading:
         """Normalize, correct and mask a question (see `Lexicon.read`)."""
