@@ -58,7 +58,7 @@ def test_a_list_named_in_a_follow_up_is_shown_as_a_list(chat) -> None:
 
 
 def test_an_unsure_reply_offers_its_best_guesses(bot: Chatbot) -> None:
-    reply = bot.ask("tell me about the stuff with the bits")
+    reply = bot.ask("the stuff with the measuring bits")
     assert reply.fallback and reply.body.startswith("I'm not sure I understood that. Did you mean: ")
     assert reply.suggestions and not any(bot.ask(s).fallback for s in reply.suggestions)
     nothing = bot.ask("zorblax quux")

@@ -1,7 +1,7 @@
 """Mend misspelt words into the bot's vocabulary, from one typo to spelling by ear.
 
 Two passes, both only for words that are neither in the bot's vocabulary nor real English words
-(so a real word is never "corrected" into another):
+(so a real word, or a form of one, is never "corrected" into another):
 
 - **Edits**: the closest vocabulary word by OSA edit distance (a swap counts as one edit), at most
   one edit away for words under eight letters and two for longer ones, found by rapidfuzz's
@@ -40,6 +40,8 @@ MIN_LETTERS = 4
 """Shorter words are too often real (or text-speak the tables already know) to guess at."""
 SPLIT_LETTERS, MAX_SPLIT = 9, 5
 """Only a long unknown word is tried as several run together, and as at most five words."""
+SHORT_WORDS = frozenset("a i to of in is it on be as at he by my or we an so me if up do no us go am ok".split())
+"""The only words of one or two letters a run-together word is split into ("special i sm" is no reading)."""
 
 
 @functools.cache
@@ -58,6 +60,20 @@ def rarity(token: str) -> float:
     return 1.0 if rank is None else math.log(rank) / math.log(len(BY_FREQUENCY))
 
 
+INFLECTIONS = ("ings", "ing", "ers", "er", "ed", "es", "s", "ly")
+
+
+def inflected(word: str) -> bool:
+    """Whether a word missing from the list looks like a form of one in it ("clocking" of "clock",
+    "planned" of "plan"), so not a misspelling of a word further away ("checking")."""
+    for suffix in INFLECTIONS:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            base = word[:-len(suffix)]
+            if base in ENGLISH or base + "e" in ENGLISH or (base[-1] == base[-2] and base[:-1] in ENGLISH):
+                return True
+    return False
+
+
 class Speller:
     """The typo corrector for one vocabulary; `correct` is cached per word."""
 
@@ -71,12 +87,15 @@ class Speller:
             sounds[jellyfish.metaphone(word)].append(word)
         self.sounds = dict(sounds)
         self.keys = sorted(self.sounds)
-        self.splittable = frozenset(w for w in self.known if len(w) >= 2 or w in ("a", "i"))
+        self.splittable = frozenset(w for w in self.known if len(w) >= 3) | SHORT_WORDS
         self.correct = lru_cache(maxsize=8192)(self._correct)
 
     def _correct(self, word: str) -> str:
         if word in self.known or len(word) < MIN_LETTERS or not word.isalpha():
             return word
+        if inflected(word):  # a form of a real word ("clocking") is mended by one edit at most
+            best = process.extractOne(word, self.choices, scorer=OSA.distance, score_cutoff=1)
+            return str(best[0]) if best else word
         for form in (word, word + "g") if word.endswith("in") else (word,):  # "lookin", "manufacterin"
             if form in ENGLISH:
                 return form
