@@ -11,16 +11,17 @@ the loop up for long.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import socket
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -31,11 +32,14 @@ from ...dialogue.reply import Reply
 from ...errors import InputError
 from ...settings import Settings
 from ...tools import unanswered
-from .http import ERROR_HANDLERS, ContainErrors, RequestError, json_type, read_json, static
+from .http import ERROR_HANDLERS, ContainErrors, JSONCORSMiddleware, NoSniff, RequestError, json_type, read_json, static
+from .limits import ClientLimits, LimitClients
 from .openapi import SESSION_PATTERN, openapi
+from .protocol import protocol_for
 from .rasa import RasaRestChannel
 from .sessions import MemorySessionStore, SessionStore
 
+server_log = logging.getLogger("chatbot.server")
 ORIGIN = re.compile(r"https?://[^/\s]+")
 SESSION_ID = re.compile(SESSION_PATTERN)
 STATIC_FILES = {
@@ -52,6 +56,10 @@ class ChatService:
     settings: Settings
     store: SessionStore
     menu: list[dict[str, Any]] = field(default_factory=list)
+    limits: ClientLimits | None = None
+    """Per-client limits; the conversation limit is counted in `converse`."""
+    log_writer: unanswered.BackgroundLog | None = None
+    """The unanswered log's writer thread, if the log is on."""
 
     async def chat(self, request: Request) -> Response:
         body = await read_json(request, self.settings.max_body_bytes, self.settings.body_timeout_seconds)
@@ -60,14 +68,17 @@ class ChatService:
         if session_id is not None and (not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id)):
             raise RequestError(422, "invalid_session_id",
                                "session_id must be the string a previous reply returned, or left out")
-        session_id, reply = await self.converse(session_id, message)
+        session_id, reply = await self.converse(session_id, message, client=getattr(request.state, "client", None))
         return JSONResponse({**reply.to_dict(), "session_id": session_id})
 
-    async def converse(self, key: str | None, message: str, *, start: bool = False) -> tuple[str, Reply]:
+    async def converse(self, key: str | None, message: str, *, start: bool = False,
+                       client: str | None = None) -> tuple[str, Reply]:
         """One turn of a stored conversation: every channel answers through here. `key` None starts
         a conversation under a new id; an unknown key is a 404, unless `start` says the channel
-        names its own conversations (a Rasa sender), when it starts one under that key."""
+        names its own conversations (a Rasa sender), when it starts one under that key. A new
+        conversation counts against `client`'s limit (429 past it; None: not limited)."""
         if key is None:
+            self._count_new(client)
             key, conversation = self.store.create()
         else:
             found = self.store.get(key)
@@ -75,10 +86,16 @@ class ChatService:
                 raise RequestError(404, "unknown_session",
                                    "no conversation has this session_id (it may have expired); "
                                    "send the message without session_id to start a new one")
+            if found is None:
+                self._count_new(client)
             conversation = found if found is not None else self.store.create(key)[1]
         reply = self.answer(message, conversation)
         self.store.save(key, conversation)
         return key, reply
+
+    def _count_new(self, client: str | None) -> None:
+        if self.limits is not None:
+            self.limits.new_session(client)
 
     async def topics(self, request: Request) -> Response:
         return JSONResponse({"topics": self.menu})
@@ -88,10 +105,10 @@ class ChatService:
 
     def answer(self, message: str, conversation: Conversation) -> Reply:
         """Ask the bot; log the question if it is one the unanswered log is for."""
-        log = self.settings.unanswered_log
+        log = self.log_writer
         reply = self.bot.ask(message, conversation, trace=log is not None)
         if log is not None and unanswered.worth_logging(reply, self.settings.tuning.unsure_below):
-            unanswered.record(log, self.bot.clean(message), reply, unanswered.best_guess(reply))
+            log.submit(self.bot.clean(message), reply, unanswered.best_guess(reply))  # written off the event loop
         return reply
 
     def message(self, body: dict[str, Any]) -> str:
@@ -118,8 +135,19 @@ def create_app(bot: Chatbot, settings: Settings | None = None, *, store: Session
                              "such as https://help.example.com, with no path or trailing slash")
     if store is None:
         store = MemorySessionStore(settings.max_sessions, settings.session_idle_seconds)
-    service = ChatService(bot, settings, store, bot.topics())
+    limits = ClientLimits(settings)
+    log = None
+    if settings.unanswered_log is not None:
+        log = unanswered.BackgroundLog(unanswered.UnansweredLog(
+            settings.unanswered_log, max_bytes=settings.unanswered_log_max_bytes, warn=server_log.warning))
+    service = ChatService(bot, settings, store, bot.topics(), limits, log)
     spec = openapi(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        if log is not None:
+            log.close()
 
     async def describe(request: Request) -> Response:
         return JSONResponse(spec)
@@ -132,18 +160,22 @@ def create_app(bot: Chatbot, settings: Settings | None = None, *, store: Session
         *RasaRestChannel(service).routes(),
     ]
     routes += [Route(path, static(name, media_type), methods=["GET"]) for path, (name, media_type) in STATIC_FILES.items()]
-    middleware = [Middleware(ContainErrors)]
+    middleware = [Middleware(LimitClients, limits=limits), Middleware(ContainErrors)]
     if settings.allowed_origins:
-        middleware.insert(0, Middleware(CORSMiddleware, allow_origins=list(settings.allowed_origins),
+        middleware.insert(0, Middleware(JSONCORSMiddleware, allow_origins=list(settings.allowed_origins),
                                         allow_methods=["GET", "POST"], allow_headers=["Content-Type"], max_age=3600))
-    return Starlette(routes=routes, middleware=middleware, exception_handlers=ERROR_HANDLERS)
+    middleware.insert(0, Middleware(NoSniff))
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers=ERROR_HANDLERS, lifespan=lifespan)
+    app.router.redirect_slashes = False  # http.slash_redirect redirects without echoing the Host header
+    app.state.service = service
+    return app
 
 
 def serve(bot: Chatbot, settings: Settings | None = None, *, log_level: str = "info") -> None:
     """Run the service with uvicorn until interrupted; raise InputError if it cannot listen."""
     settings = settings or bot.settings
     listener = _listen(settings.host, settings.port)
-    config = uvicorn.Config(create_app(bot, settings), log_level=log_level, server_header=False)
+    config = server_config(create_app(bot, settings), settings, log_level=log_level)
     host, port = listener.getsockname()[:2]
     address = f"[{host}]" if ":" in host else host
     logging.getLogger("uvicorn.error").info(
@@ -152,12 +184,22 @@ def serve(bot: Chatbot, settings: Settings | None = None, *, log_level: str = "i
     uvicorn.Server(config).run(sockets=[listener])
 
 
+def server_config(app: Any, settings: Settings, *, log_level: str = "info", **options: Any) -> uvicorn.Config:
+    """uvicorn's configuration for the app: our connection protocol with its header limit and
+    deadline, and `X-Forwarded-For` left to the service's own trusted-proxy setting."""
+    return uvicorn.Config(app, log_level=log_level, server_header=False, proxy_headers=False,
+                          http=protocol_for(settings), **options)
+
+
 def _listen(host: str, port: int) -> socket.socket:
-    """A listening socket, so a busy port or bad address is our clear error rather than a crash."""
+    """A listening socket, so a busy port or bad address is our clear error rather than a crash.
+    It is made with protocol IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say
+    so, and without it every response after the first on a kept-alive connection waited about
+    40 ms for the client's delayed ACK (uvicorn writes the headers and the body separately)."""
     if not 0 <= port <= 65535:
         raise InputError(f"port must be between 0 and 65535, not {port}")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         listener.bind((host, port))
