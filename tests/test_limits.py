@@ -14,7 +14,7 @@ httpx = pytest.importorskip("httpx")
 
 from live_server import LiveServer  # noqa: E402
 
-from chatbot import Chatbot, InputError  # noqa: E402
+from chatbot import Chatbot, InputError, Settings  # noqa: E402
 from chatbot.shells.server.app import create_app  # noqa: E402
 from chatbot.shells.server.limits import ClientLimits, RateLimit  # noqa: E402
 from chatbot.shells.server.sessions import MemorySessionStore  # noqa: E402
@@ -79,6 +79,8 @@ def test_ipv6_clients_are_counted_by_their_64_network(bot):
 def test_this_machine_is_not_limited_unless_asked(bot):
     assert limits(bot).client(scope("127.0.0.1")) is None and limits(bot).client(scope("::1")) is None
     assert limits(bot, unlimited_clients=()).client(scope("127.0.0.1")) == "127.0.0.1"
+    from_env = ClientLimits(Settings.from_env({"CHATBOT_UNLIMITED_CLIENTS": "none"}))
+    assert from_env.client(scope("127.0.0.1")) == "127.0.0.1"
 
 
 @pytest.mark.parametrize("setting", ["trusted_proxies", "unlimited_clients"])

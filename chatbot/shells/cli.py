@@ -170,8 +170,11 @@ def add_ask(commands: argparse._SubParsersAction) -> None:
 
 
 def run_ask(args: argparse.Namespace) -> int:
+    from ..settings import Settings
+
+    limits = Settings.from_env(knowledge_dir=args.knowledge, intents_dir=args.intents)
+    questions = _questions(args, limits.max_question_chars, limits.max_line_bytes)  # usage errors before loading
     bot = load_bot(args, unanswered_log=args.log_unanswered)
-    questions = _questions(args, bot.settings.max_question_chars, bot.settings.max_line_bytes)
     from ..dialogue.bot import printable
     from ..dialogue.conversation import Conversation
     from ..tools import unanswered
@@ -311,7 +314,7 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         from .server import app as server  # Starlette and uvicorn load only here
     except ModuleNotFoundError as error:
-        if error.name not in ("starlette", "uvicorn"):
+        if error.name not in ("starlette", "uvicorn", "httptools"):
             raise
         raise InputError(f'the HTTP service needs {error.name}: pip install -e ".[server]"') from None
     origins = tuple(args.allow_origin) if args.allow_origin else None

@@ -29,9 +29,12 @@ MAX_CLIENTS = 100_000
 
 
 def networks(values: Iterable[str], setting: str) -> tuple[Network, ...]:
-    """Addresses or networks (`10.0.0.0/8`, `::1`) from a setting; anything else is an InputError."""
+    """Addresses or networks (`10.0.0.0/8`, `::1`) from a setting, where `none` stands for no
+    network (an empty environment variable means "not set"); anything else is an InputError."""
     found = []
     for value in values:
+        if value.strip().lower() == "none":
+            continue
         try:
             found.append(ipaddress.ip_network(value.strip(), strict=False))
         except ValueError:
