@@ -21,6 +21,7 @@ httpx = pytest.importorskip("httpx")
 
 from live_server import LiveServer  # noqa: E402
 from test_robustness import CASES, IDS, REFUSED  # noqa: E402
+from test_server import conforms  # noqa: E402
 
 from chatbot import Chatbot  # noqa: E402
 from chatbot.shells.server.app import create_app  # noqa: E402
@@ -262,7 +263,7 @@ def test_with_a_token_only_its_holders_reach_a_sender(with_token):
     for headers, url in [({}, RASA), ({}, RASA + "?token=guess"), ({"authorization": "Bearer guess"}, RASA),
                          ({"authorization": "Basic czNjcmV0LXRva2Vu"}, RASA)]:
         refused = with_token.post(url, json={"sender": "visitor-42", "message": "tell me more"}, headers=headers)
-        assert refused.status_code == 401 and refused.json()["error"] == "unauthorized"
+        assert conforms(refused, RASA).status_code == 401 and refused.json()["error"] == "unauthorized"
         assert refused.headers["www-authenticate"] == "Bearer" and "step" not in refused.text.lower()
     bearer = with_token.post(RASA, json={"sender": "visitor-42", "message": "tell me more"},
                              headers={"authorization": "Bearer s3cret-token"})
@@ -275,7 +276,7 @@ def test_without_a_token_no_page_elsewhere_can_post_plain_text(http):
     body = json.dumps({"sender": "visitor-7", "message": "hi"})
     plain = {"content-type": "text/plain"}
     refused = http.post(RASA, content=body, headers={**plain, "origin": "https://evil.example"})
-    assert refused.status_code == 403 and refused.json()["error"] == "cross_site_request"
+    assert conforms(refused, RASA).status_code == 403 and refused.json()["error"] == "cross_site_request"
     assert http.post(RASA, content=body, headers={**plain, "sec-fetch-site": "cross-site"}).status_code == 403
     assert http.post(RASA, content=body, headers=plain).status_code == 200  # a front end's own server
     own_origin = "http://" + http.base_url.netloc.decode()

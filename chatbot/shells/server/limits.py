@@ -127,6 +127,7 @@ class ClientLimits:
 
 
 def too_many(code: str, message: str, wait: float) -> RequestError:
+    """A 429 whose message and Retry-After say the whole seconds to wait."""
     seconds = max(1, math.ceil(wait))
     return RequestError(429, code, message.format(seconds), headers={"retry-after": str(seconds)})
 

@@ -29,7 +29,11 @@ def openapi(settings: Settings) -> dict[str, Any]:
                    413: f"The body is over {settings.max_body_bytes} bytes, or the message over "
                         f"{settings.max_question_chars} characters.",
                    415: "The Content-Type is not application/json.",
-                   422: "A field is missing, of the wrong type, or blank."}
+                   422: "A field is missing, of the wrong type, or blank.",
+                   401: "The webhook's token (rasa_token) is set, and the request does not carry it.",
+                   403: "A body that is not JSON, posted from a page on an origin the service does not allow.",
+                   429: f"Over {settings.client_requests_per_minute} requests or {settings.client_sessions_per_minute} "
+                        "new conversations a minute from this client; the Retry-After header says when to try again."}
         return {str(s): ok(meaning[s], "Error") for s in statuses}
 
     text = {"type": "string"}
@@ -81,7 +85,7 @@ def openapi(settings: Settings) -> dict[str, Any]:
             "summary": "Ask a question, in a new conversation or a continuing one",
             "requestBody": body("ChatRequest"),
             "responses": {"200": ok("The reply, and the session_id to send next time.", "ChatReply"),
-                          **errors(400, 404, 408, 413, 415, 422)}}},
+                          **errors(400, 404, 408, 413, 415, 422, 429)}}},
         "/v1/topics": {"get": {"summary": "What the bot can answer, for a menu",
                                "responses": {"200": ok("Categories and their items.", "Topics")}}},
         "/healthz": {"get": {"summary": "Liveness and the number of conversations kept",
@@ -93,7 +97,7 @@ def openapi(settings: Settings) -> dict[str, Any]:
             "summary": "Rasa REST channel: a message from a sender, answered as a list of bot messages",
             "description": "Any Content-Type is read as JSON, as Rasa does.",
             "requestBody": body("RasaRequest"),
-            "responses": {"200": ok("The bot's messages.", "RasaMessages"), **errors(400, 408, 413, 422)}}},
+            "responses": {"200": ok("The bot's messages.", "RasaMessages"), **errors(400, 401, 403, 408, 413, 422, 429)}}},
         "/webhooks/rest/": {"get": {"summary": "Rasa REST channel status",
                                     "responses": {"200": ok("The channel is up.", "RasaStatus")}}},
         "/": {"get": {"summary": "A demo page with the chat widget",
