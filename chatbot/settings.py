@@ -152,6 +152,30 @@ class Settings:
     """How long one Redis command may take before the request gets 503 `sessions_unavailable`."""
     workers: int = 1
     """Processes `chatbot serve` runs on one port; more than one needs the Redis session store."""
+    max_header_bytes: int = 16_384
+    """An HTTP request line and headers longer than this are refused (431) before they are read further."""
+    header_timeout_seconds: float = 10.0
+    """A connection that has not sent a whole request line and headers this long after it opened (or
+    after its previous response) is closed: an idle or half-sent connection cannot be held for ever."""
+    client_requests_per_minute: int = 600
+    """Requests one client may make per minute, in bursts of as many; past it, 429. 0: no limit."""
+    client_sessions_per_minute: int = 60
+    """New conversations one client may start per minute, in bursts of as many; past it, 429. 0: no limit."""
+    unlimited_clients: tuple[str, ...] = ("127.0.0.0/8", "::1")
+    """Addresses or networks never limited: by default this machine (health checks, local tools).
+    Behind a reverse proxy, set `trusted_proxies` so that the visitors, not the proxy, are limited."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses or networks of reverse proxies whose `X-Forwarded-For` names the client; from any
+    other address the header is ignored, so a client cannot choose its own address."""
+    rasa_token: str | None = None
+    """If set, the Rasa webhook answers only requests carrying it (`?token=...` or
+    `Authorization: Bearer ...`)."""
+    unanswered_log_max_bytes: int = 10_000_000
+    """When the unanswered log would grow past this, it is renamed to `LOG.1` (replacing the
+    previous one) and a new log begun. 0: never rotated."""
+    max_line_bytes: int = 16_777_216
+    """`chatbot ask` and `chatbot chat` refuse a line of input longer than this (a stream with no line
+    breaks, such as /dev/zero, is not a file of questions); within it, only the question limit is kept."""
     tuning: Tuning = Tuning()
     """The matcher's weights and margins (each also read from `CHATBOT_<NAME>`)."""
 

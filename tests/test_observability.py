@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -67,11 +69,22 @@ def test_metrics_count_requests_answers_fallbacks_clarifications_and_sessions(cl
     assert value(samples, "chatbot_sessions") == 4  # three /v1/chat conversations and one Rasa sender
 
 
+def access_lines(caplog: pytest.LogCaptureFixture, expected: int) -> list[dict[str, Any]]:
+    """The access log's lines so far, waiting up to two seconds for `expected` of them: the server
+    thread writes a line after the response is sent, so possibly after the client has it."""
+    deadline = time.monotonic() + 2
+    while True:
+        lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "chatbot.access"]
+        if len(lines) >= expected or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.01)
+
+
 def test_one_json_access_log_line_per_request(client: httpx.Client, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="chatbot.access")
     client.post("/v1/chat", json={"message": "what skills do I need?"})
     client.post("/v1/chat", json={"message": ""})
-    lines = [json.loads(record.getMessage()) for record in caplog.records if record.name == "chatbot.access"]
+    lines = access_lines(caplog, 2)
     assert len(lines) == 2
     answered, refused = lines
     assert set(answered) == {"time", "request_id", "method", "route", "status", "latency_ms", "intent", "fallback"}
@@ -87,7 +100,7 @@ def test_the_question_is_logged_only_when_enabled(bot: Chatbot, caplog: pytest.L
     caplog.set_level(logging.INFO, logger="chatbot.access")
     with LiveServer(create_app(bot, bot.settings.replace(log_questions=True))) as server:
         httpx.post(server.url + "/v1/chat", json={"message": "what skills do I need?"})
-    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "chatbot.access"]
+    lines = access_lines(caplog, 1)
     assert lines[-1]["question"] == "what skills do I need?"
 
 
@@ -102,7 +115,7 @@ def test_a_request_id_is_accepted_and_echoed_or_made(client: httpx.Client, caplo
     assert refused.status_code == 400 and refused.headers["x-request-id"] == "refused-1"
     assert len(made.headers["x-request-id"]) == 16
     assert forged.headers["x-request-id"] != "bad id\twith spaces" and len(forged.headers["x-request-id"]) == 16
-    logged = [json.loads(r.getMessage())["request_id"] for r in caplog.records if r.name == "chatbot.access"]
+    logged = [line["request_id"] for line in access_lines(caplog, 2)]
     assert logged[:2] == ["desk-42.a:b_c", made.headers["x-request-id"]]
 
 
@@ -116,7 +129,7 @@ def test_a_failure_is_counted_and_logged_as_a_500(bot: Chatbot, caplog: pytest.L
         assert http.post("/v1/chat", json={"message": "hi"}).status_code == 500
         samples = scrape(http)
     assert value(samples, "chatbot_requests_total", route="/v1/chat", method="POST", status="500") == 1
-    assert [json.loads(r.getMessage())["status"] for r in caplog.records if r.name == "chatbot.access"][0] == 500
+    assert access_lines(caplog, 1)[0]["status"] == 500
 
 
 def test_several_processes_report_together_in_multiprocess_mode(tmp_path: Path) -> None:

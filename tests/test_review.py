@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -99,3 +100,82 @@ def test_text_and_json_output(tmp_path: Path) -> None:
 
 def test_an_empty_log_says_so(tmp_path: Path) -> None:
     assert review(write_log(tmp_path, [])).to_text() == "No unanswered questions logged."
+
+
+# --- a big log --------------------------------------------------------------------------------
+
+PLANTED = ["how much do technicians earn", "what are the working hours", "is there a night shift",
+           "can I work from home", "do they get a pension", "what is the weather like"]
+
+
+def big_log(path: Path, count: int, *, seed: int = 12) -> Path:
+    """`count` entries: a third of them the planted questions with a typo or a word added, the rest
+    distinct strings of dictionary words (the worst case: nothing to group them by but words)."""
+    import random
+
+    words_file = Path(__file__).resolve().parent.parent / "chatbot" / "understanding" / "english_words.txt"
+    words = [w.strip() for w in words_file.read_text(encoding="utf-8").splitlines() if w.strip() and not w.startswith("#")]
+    rng = random.Random(seed)
+    lines = []
+    for n in range(count):
+        if n % 3 == 0:
+            question = rng.choice(PLANTED)
+            if rng.random() < 0.5:
+                at = rng.randrange(1, len(question) - 1)
+                question = question[:at] + question[at + 1:]  # a letter dropped
+            question += rng.choice(["", "?", " please", " in Ohio", " exactly"])
+        else:
+            question = " ".join(rng.choice(words) for _ in range(rng.randint(2, 7))) + f" {n}"
+        lines.append(json.dumps(entry(question, score=0.3)))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_log_of_100000_questions_is_grouped_in_seconds(tmp_path: Path) -> None:
+    """Comparing every question with every other took 27 s for 10,000 and would take about 45
+    minutes for 100,000; now they are bucketed by shared words first. The run must fit in 120 s
+    of CPU (it takes a few seconds), and the planted questions come out on top."""
+    import resource
+    import subprocess
+    import sys
+
+    log = big_log(tmp_path / "unanswered.jsonl", 100_000)
+
+    def cpu_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_CPU, (120, 120))
+
+    result = subprocess.run([sys.executable, "-m", "chatbot", "review", str(log), "--json"], capture_output=True,
+                            text=True, timeout=300, preexec_fn=cpu_limit)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["entries"] == 100_000 and report["skipped"] == 0
+    top = report["clusters"][:len(PLANTED)]
+    for question in PLANTED:  # each planted question leads one of the largest groups
+        assert len([c for c in top if question in {v["question"] for v in c["variants"]}]) == 1
+    assert sum(c["count"] for c in top) >= 0.8 * 100_000 / 3  # most variants found their group (as comparing all did)
+    alone = [c for c in report["clusters"] if c["question"][-1].isdigit() and c["count"] == 1]
+    assert len(alone) >= 0.95 * 100_000 * 2 / 3  # the distinct strings of words nearly all stay apart
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_long_review_shows_progress_on_a_terminal(tmp_path: Path, monkeypatch, capsys) -> None:
+    from chatbot.shells.cli import main
+
+    log = big_log(tmp_path / "unanswered.jsonl", 9_000)  # 6,000 distinct wordings and the planted ones
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    assert main(["review", str(log)]) == 0
+    shown = terminal.getvalue()
+    assert "\rgrouping  [" in shown and "100% of" in shown and shown.endswith("\r\x1b[K")
+    assert capsys.readouterr().out.startswith("9000 unanswered questions in ")
+
+
+def test_no_progress_when_not_on_a_terminal(tmp_path: Path, capsys) -> None:
+    from chatbot.shells.cli import main
+
+    assert main(["review", str(big_log(tmp_path / "unanswered.jsonl", 9_000))]) == 0
+    assert capsys.readouterr().err == ""

@@ -4,8 +4,10 @@ clients, many requests on one conversation at once, and every class of pasted in
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
+import os
 import socket
 import time
 import tracemalloc
@@ -19,6 +21,7 @@ httpx = pytest.importorskip("httpx")
 
 from live_server import LiveServer  # noqa: E402
 from test_robustness import CASES, IDS, REFUSED  # noqa: E402
+from test_server import conforms  # noqa: E402
 
 from chatbot import Chatbot  # noqa: E402
 from chatbot.shells.server.app import create_app  # noqa: E402
@@ -55,8 +58,6 @@ def status_line(connection: socket.socket) -> bytes:
 # --- bounded request body ---------------------------------------------------------------------
 
 def test_a_body_that_stalls_gets_a_408_after_the_body_timeout(bot):
-    import dataclasses
-
     settings = dataclasses.replace(bot.settings, body_timeout_seconds=0.3)
     with LiveServer(create_app(bot, settings), log_level="critical") as server, server.connect() as connection:
         connection.sendall(HEAD.format(length=200).encode() + b'{"message": "what ski')
@@ -240,3 +241,133 @@ def test_the_api_answers_or_refuses_every_class_of_input_with_json(asgi, bot, na
         assert response.status_code == 200, data
         assert data["text"].strip() and 0 <= data["confidence"] <= 1
         assert not any(bad in response.text for bad in ("<script", "<img", "onerror", "\\u001b"))
+
+
+# --- the Rasa channel's callers -----------------------------------------------------------------
+
+RASA = "/webhooks/rest/webhook"
+
+
+@pytest.fixture(scope="module")
+def with_token(bot: Chatbot) -> Iterator[Any]:
+    settings = dataclasses.replace(bot.settings, rasa_token="s3cret-token")
+    with LiveServer(create_app(bot, settings), settings=settings, log_level="critical") as server, \
+            httpx.Client(base_url=server.url, timeout=10) as client:
+        yield client
+
+
+def test_with_a_token_only_its_holders_reach_a_sender(with_token):
+    """Anyone who knew `visitor-42` read its conversation ("tell me more" gave its step details)."""
+    first = with_token.post(RASA + "?token=s3cret-token", json={"sender": "visitor-42", "message": "what is step 3"})
+    assert first.status_code == 200
+    for headers, url in [({}, RASA), ({}, RASA + "?token=guess"), ({"authorization": "Bearer guess"}, RASA),
+                         ({"authorization": "Basic czNjcmV0LXRva2Vu"}, RASA)]:
+        refused = with_token.post(url, json={"sender": "visitor-42", "message": "tell me more"}, headers=headers)
+        assert conforms(refused, RASA).status_code == 401 and refused.json()["error"] == "unauthorized"
+        assert refused.headers["www-authenticate"] == "Bearer" and "step" not in refused.text.lower()
+    bearer = with_token.post(RASA, json={"sender": "visitor-42", "message": "tell me more"},
+                             headers={"authorization": "Bearer s3cret-token"})
+    assert bearer.status_code == 200 and "certif" in bearer.text.lower()
+
+
+def test_without_a_token_no_page_elsewhere_can_post_plain_text(http):
+    """text/plain needs no CORS preflight, so any page could make its visitors' browsers post to
+    the webhook; it is refused when a browser says the page is on another origin."""
+    body = json.dumps({"sender": "visitor-7", "message": "hi"})
+    plain = {"content-type": "text/plain"}
+    refused = http.post(RASA, content=body, headers={**plain, "origin": "https://evil.example"})
+    assert conforms(refused, RASA).status_code == 403 and refused.json()["error"] == "cross_site_request"
+    assert http.post(RASA, content=body, headers={**plain, "sec-fetch-site": "cross-site"}).status_code == 403
+    assert http.post(RASA, content=body, headers=plain).status_code == 200  # a front end's own server
+    own_origin = "http://" + http.base_url.netloc.decode()
+    assert http.post(RASA, content=body, headers={**plain, "origin": own_origin}).status_code == 200
+    assert http.post(RASA, content=body, headers={"content-type": "application/json",
+                                                  "origin": "https://evil.example"}).status_code == 200
+
+
+# --- smaller ones -------------------------------------------------------------------------------
+
+def test_a_refused_cors_preflight_is_a_json_error(bot):
+    settings = dataclasses.replace(bot.settings, allowed_origins=("https://help.example.com",))
+    with LiveServer(create_app(bot, settings), settings=settings, log_level="critical") as server, \
+            httpx.Client(base_url=server.url, timeout=10) as client:
+        refused = client.options("/v1/chat", headers={"origin": "https://evil.example",
+                                                      "access-control-request-method": "POST"})
+    assert refused.status_code == 400 and refused.headers["content-type"] == "application/json"
+    assert refused.json()["error"] == "cors_refused" and "origin" in refused.json()["message"]
+    assert refused.headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize("method,path,body", [
+    ("POST", "/v1/chat", {"message": "hi"}), ("POST", "/v1/chat", {"message": ""}), ("GET", "/v1/topics", None),
+    ("GET", "/healthz", None), ("GET", "/openapi.json", None), ("GET", "/nowhere", None),
+    ("POST", RASA, {"sender": "s", "message": "hi"})])
+def test_every_json_response_says_nosniff(http, method, path, body):
+    response = http.request(method, path, json=body)
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize("path,location", [("/webhooks/rest", "rest/"), ("/v1/chat/", "../chat"),
+                                           ("/webhooks/rest?x=1", "rest/?x=1")])
+def test_the_trailing_slash_redirect_never_reflects_the_host(live, path, location):
+    with live[0].connect() as connection:
+        method = "POST" if "chat" in path else "GET"
+        connection.sendall(f"{method} {path} HTTP/1.1\r\nHost: evil.example\r\nContent-Length: 0\r\n\r\n".encode())
+        head = connection.recv(65536).decode()
+    assert head.startswith("HTTP/1.1 307")
+    assert f"\r\nlocation: {location}\r\n" in head and "evil.example" not in head
+
+
+@pytest.mark.parametrize("body,code,says", [
+    ('{"message": ' + "7" * 5000 + "}", "invalid_message", '"message" must be a string, not a number'),
+    ('{"message": "hi", "session_id": -' + "1" * 5000 + "}", "invalid_session_id", "session_id must be"),
+], ids=["message", "session_id"])
+def test_a_5000_digit_number_is_named_for_what_it_is(http, body, code, says):
+    response = http.post("/v1/chat", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422 and response.json()["error"] == code
+    assert says in response.json()["message"]
+
+
+# --- the unanswered log, through the service ---------------------------------------------------
+
+UNANSWERABLE = "what is the salary of a production technician"
+
+
+def unanswerable(n: int) -> str:
+    """A different unanswerable question for each n (spelt in letters: a number would be read as a step)."""
+    return f"{UNANSWERABLE} in town {''.join(chr(97 + int(d)) for d in str(n))}"
+
+
+def test_the_service_keeps_the_log_under_its_cap(bot, tmp_path):
+    """One client grew the log by 17 MB in 20 s; now it is rotated at its cap."""
+    log = tmp_path / "unanswered.jsonl"
+    settings = dataclasses.replace(bot.settings, unanswered_log=log, unanswered_log_max_bytes=5_000)
+    app = create_app(bot, settings)
+    with LiveServer(app, settings=settings, log_level="critical") as server, \
+            httpx.Client(base_url=server.url, timeout=10) as client:
+        for n in range(150):
+            assert client.post("/v1/chat", json={"message": unanswerable(n)}).status_code == 200
+        assert app.state.service.log_writer.flush(10)
+    backup = tmp_path / "unanswered.jsonl.1"
+    assert log.stat().st_size <= 5_000 and backup.stat().st_size <= 5_000
+    last = [json.loads(line)["question"] for line in log.read_text().splitlines()][-1]
+    assert last == unanswerable(149)
+
+
+def test_a_stalled_pipe_as_log_never_stops_the_service(bot, tmp_path, caplog):
+    """Pointed at a FIFO whose reader stalls, the service hung, /healthz too, and stayed hung."""
+    fifo = tmp_path / "unanswered.fifo"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # opened, and never read
+    settings = dataclasses.replace(bot.settings, unanswered_log=fifo)
+    try:
+        with caplog.at_level(logging.WARNING, logger="chatbot.server"), \
+                LiveServer(create_app(bot, settings), settings=settings, log_level="critical") as server, \
+                httpx.Client(base_url=server.url, timeout=10) as client:
+            for n in range(800):  # 64 KiB of pipe holds a few hundred entries
+                assert client.post("/v1/chat", json={"message": unanswerable(n)}).status_code == 200
+            assert client.get("/healthz").status_code == 200
+    finally:
+        os.close(reader)
+    assert any("not keeping up" in record.getMessage() for record in caplog.records)

@@ -1,5 +1,6 @@
 """The unanswered-question log holds only whole JSON lines, whatever happens to its writers, and
-a log that cannot be written never stops the bot from answering."""
+a log that cannot be written never stops the bot from answering: pipes are written without
+blocking, a size cap rotates it, and a failure is warned about once per run of failures."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -25,11 +27,16 @@ REPLY = Reply("Sorry, I am not sure.", "fallback", 0.25, True)
 UNANSWERABLE = "what is the salary of a production technician"
 
 
-@pytest.fixture(autouse=True)
-def fresh_warnings():
-    unanswered._warn.cache_clear()
-    yield
-    unanswered._warn.cache_clear()
+class Warnings(list):
+    """Collects what a log warns about."""
+
+    def __call__(self, message: str) -> None:
+        self.append(message)
+
+
+def log_at(path: Path, **options) -> tuple[unanswered.UnansweredLog, Warnings]:
+    warnings = Warnings()
+    return unanswered.UnansweredLog(path, warn=warnings, **options), warnings
 
 
 def entries(path: Path) -> list[dict]:
@@ -151,10 +158,124 @@ def test_an_unwritable_path_warns_once_and_returns_false(tmp_path, capsys, where
     (tmp_path / "file").write_text("x")
     path = {"parent is a file": tmp_path / "file" / "log.jsonl", "a folder": tmp_path,
             "no such folder": tmp_path / "missing" / "log.jsonl"}[where]
-    results = [unanswered.record(path, f"question {n}", REPLY, None) for n in range(3)]
+    log = unanswered.UnansweredLog(path)
+    results = [log.record(f"question {n}", REPLY, None) for n in range(3)]
     assert results == [False, False, False]
     warnings = capsys.readouterr().err.strip().splitlines()
     assert len(warnings) == 1 and str(path) in warnings[0] and "answering goes on" in warnings[0]
+
+
+def test_a_failure_is_warned_again_after_the_log_recovers(tmp_path):
+    """One warning per run of failures: locked (warned), written again (said so), locked again
+    (warned again), not one warning per entry and not one for ever."""
+    path = tmp_path / "unanswered.jsonl"
+    path.touch()
+    log, warnings = log_at(path)
+    with open(path, "rb") as holder:
+        fcntl.flock(holder.fileno(), fcntl.LOCK_EX)
+        assert [log.record("q", REPLY, None) for _ in range(3)] == [False] * 3
+        fcntl.flock(holder.fileno(), fcntl.LOCK_UN)
+        assert log.record("q", REPLY, None) and log.record("q", REPLY, None)
+        fcntl.flock(holder.fileno(), fcntl.LOCK_EX)
+        assert log.record("q", REPLY, None) is False
+    assert len(warnings) == 3
+    assert "locked" in warnings[0] and "written again" in warnings[1] and "locked" in warnings[2]
+
+
+def test_a_pipe_nobody_reads_is_skipped_at_once(tmp_path):
+    fifo = tmp_path / "unanswered.fifo"
+    os.mkfifo(fifo)
+    log, warnings = log_at(fifo)
+    assert finishes(lambda: [log.record("q", REPLY, None) for _ in range(3)]) == [False] * 3
+    assert len(warnings) == 1 and "nobody is reading" in warnings[0]
+
+
+def test_a_stalled_reader_never_blocks_the_writer(tmp_path):
+    """A reader that opened the pipe and stopped reading: the pipe fills, and then each entry is
+    skipped at once (the first version blocked for ever, and the service with it)."""
+    fifo = tmp_path / "unanswered.fifo"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        log, warnings = log_at(fifo)
+        results = finishes(lambda: [log.record(f"question {n}", REPLY, None) for n in range(2000)])
+        assert results[0] is True and results[-1] is False  # 64 KiB of pipe took a few hundred entries
+        assert len(warnings) == 1 and "not keeping up" in warnings[0]
+        received = os.read(reader, 1 << 20)
+        assert all(json.loads(line)["question"].startswith("question ") for line in received.splitlines())
+        assert log.record("after the reader caught up", REPLY, None)
+        assert "written again" in warnings[-1]
+    finally:
+        os.close(reader)
+
+
+def finishes(work, timeout: float = 30.0):
+    """Run `work` in a thread and return its result, failing (not hanging) if it blocks."""
+    result: list = []
+    thread = threading.Thread(target=lambda: result.append(work()), daemon=True)
+    thread.start()
+    thread.join(timeout)
+    assert not thread.is_alive(), "writing the log blocked"
+    return result[0]
+
+
+def test_the_log_is_rotated_at_its_size_cap(tmp_path):
+    path = tmp_path / "unanswered.jsonl"
+    log, warnings = log_at(path, max_bytes=2_000)
+    for n in range(40):
+        assert log.record(f"question {n} " + "x" * 100, REPLY, None)
+    backup = tmp_path / "unanswered.jsonl.1"
+    assert path.stat().st_size <= 2_000 and backup.stat().st_size <= 2_000
+    newest = [e["question"] for e in entries(path)]
+    older = [e["question"] for e in entries(backup)]
+    assert newest[-1].startswith("question 39 ") and older and int(older[-1].split()[1]) + 1 == int(newest[0].split()[1])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["unanswered.jsonl", "unanswered.jsonl.1"]
+    assert warnings == []
+
+
+def _write_rotating(path: str, writer: int, count: int) -> None:
+    log = unanswered.UnansweredLog(Path(path), max_bytes=30_000)
+    for n in range(count):
+        log.record(f"writer {writer} question {n} " + "padding " * (n % 40), REPLY, None)
+
+
+def test_concurrent_writers_rotate_without_tearing_a_line(tmp_path):
+    log = tmp_path / "unanswered.jsonl"
+    context = multiprocessing.get_context("spawn")
+    writers = [context.Process(target=_write_rotating, args=(str(log), w, 400)) for w in range(4)]
+    for process in writers:
+        process.start()
+    for process in writers:
+        process.join(timeout=60)
+        assert process.exitcode == 0
+    for path in (log, tmp_path / "unanswered.jsonl.1"):
+        assert path.stat().st_size <= 30_000
+        assert all(e["question"].startswith("writer ") for e in entries(path))
+    assert any(e["question"].startswith("writer ") and " 399 " in e["question"] for e in entries(log))
+
+
+def test_the_service_writes_the_log_off_the_event_loop(tmp_path, bot, monkeypatch):
+    """Answering hands the entry over and goes on: the write happens in the log's own thread."""
+    asyncio = pytest.importorskip("asyncio")
+    httpx = pytest.importorskip("httpx")
+    from chatbot.shells.server.app import create_app
+
+    threads: list[str] = []
+    real_append = unanswered._append
+    monkeypatch.setattr(unanswered, "_append", lambda *a: (threads.append(threading.current_thread().name),
+                                                           real_append(*a))[1])
+    path = tmp_path / "unanswered.jsonl"
+    app = create_app(bot, dataclasses.replace(bot.settings, unanswered_log=path))
+
+    async def run() -> int:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://chatbot") as client:
+            response = await client.post("/v1/chat", json={"message": UNANSWERABLE})
+            return response.status_code
+
+    assert asyncio.run(run()) == 200
+    assert app.state.service.log_writer.flush(10)
+    assert threads == ["unanswered-log"]
+    assert [e["question"] for e in entries(path)] == [UNANSWERABLE]
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")

@@ -1,17 +1,20 @@
 """The `chatbot` command: a thin shell over the library. Each command parses its arguments,
 calls the library, and prints; errors become a message on stderr and a meaningful exit code.
 
-Exit codes: 0 success, 1 broken data files (or a check that found problems), 2 bad usage or input.
+Exit codes: 0 success, 1 broken data files (or a check that found problems), 2 bad usage or input
+(output that cannot be written included).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
 import sys
 import textwrap
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ..errors import ChatbotError, DataError, InputError
 
@@ -52,28 +55,93 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         return "\n\n".join(paragraphs)
 
 
+OUTPUT_ERRORS = {errno.ENOSPC, errno.EIO, errno.EBADF, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
+    if argv is None:
+        argv = [_argument(arg) for arg in sys.argv[1:]]
+    _tolerant_output()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
-        args = parser.parse_args(["chat", *(argv or sys.argv[1:])])
+        args = parser.parse_args(["chat", *argv])
+    if sys.stdout is None and args.command != "serve":
+        _error("standard output is closed: there is nowhere to write the answers")
+        return EXIT_USAGE
     try:
-        return args.run(args)
+        code = args.run(args)
+        if sys.stdout is not None:
+            sys.stdout.flush()
+        return code
     except DataError as error:
-        print(f"chatbot: error: {error}", file=sys.stderr)
+        _error(str(error))
         return EXIT_DATA
     except InputError as error:
-        print(f"chatbot: error: {error}", file=sys.stderr)
+        _error(str(error))
         return EXIT_USAGE
     except ChatbotError as error:
-        print(f"chatbot: error: {error}", file=sys.stderr)
+        _error(str(error))
         return EXIT_DATA
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        sys.stderr.close()
+        _silence_stdout()  # the reader went away (`| head`): nothing more to say
         return EXIT_OK
+    except OSError as error:
+        if error.errno not in OUTPUT_ERRORS:
+            raise
+        _silence_stdout()
+        _error(f"cannot write the output: {error.strerror or error}")
+        return EXIT_USAGE
+
+
+def _error(message: str) -> None:
+    if sys.stderr is not None:
+        sys.stderr.write(f"chatbot: error: {message}\n")
+
+
+def _argument(arg: str) -> str:
+    """A command-line argument as the UTF-8 text it almost always is, even under a locale that
+    decoded it as ASCII (`LC_ALL=POSIX PYTHONUTF8=0`), where "whát" arrives as escaped bytes."""
+    try:
+        return os.fsencode(arg).decode("utf-8", "replace")
+    except UnicodeError:
+        return arg
+
+
+def _tolerant_output() -> None:
+    """Text the terminal's encoding cannot show (an ASCII locale, PYTHONIOENCODING=ascii) is
+    replaced rather than a crash; JSON output escapes it instead (see `_json`)."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
+
+
+def _json(value: Any, **options: Any) -> str:
+    """`value` as JSON, with non-ASCII text as is where standard output can carry it, escaped where not."""
+    encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+    try:
+        "\u00e9\u2019\U0001f600".encode(encoding)
+        unicode = True
+    except (UnicodeError, LookupError):
+        unicode = False
+    return json.dumps(value, ensure_ascii=not unicode, **options)
+
+
+def _silence_stdout() -> None:
+    """Point file descriptor 1 at /dev/null, so that Python's last flush at exit cannot fail again
+    with a second message (only for the real standard output, never a test's capture)."""
+    stdout = sys.stdout
+    if stdout is not None and stdout is sys.__stdout__:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stdout.fileno())  # type: ignore[union-attr]
+            os.close(devnull)
+        except (OSError, ValueError):
+            pass
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -132,13 +200,17 @@ def add_ask(commands: argparse._SubParsersAction) -> None:
 
 
 def run_ask(args: argparse.Namespace) -> int:
-    questions = _questions(args)
+    from ..settings import Settings
+
+    limits = Settings.from_env(knowledge_dir=args.knowledge, intents_dir=args.intents)
+    questions = _questions(args, limits.max_question_chars, limits.max_line_bytes)  # usage errors before loading
     bot = load_bot(args, unanswered_log=args.log_unanswered)
     from ..dialogue.bot import printable
     from ..dialogue.conversation import Conversation
     from ..tools import unanswered
 
-    log = bot.settings.unanswered_log
+    path = bot.settings.unanswered_log
+    log = unanswered.UnansweredLog(path, max_bytes=bot.settings.unanswered_log_max_bytes) if path else None
     unsure_below = bot.settings.tuning.unsure_below
     conversation = Conversation() if args.conversation else None
     several = not args.question
@@ -146,20 +218,20 @@ def run_ask(args: argparse.Namespace) -> int:
     asked = 0
     for question in questions:
         asked += 1
-        if args.explain:
-            _explain(bot, question, conversation, as_json=args.json)
-            continue
         try:
+            if args.explain:
+                _explain(bot, question, conversation, as_json=args.json)
+                continue
             reply = bot.ask(question, conversation, trace=log is not None)
         except InputError as error:
             if not several:
                 raise
-            print(f"chatbot: skipped a line: {error}", file=sys.stderr)  # the rest are still answered
+            _skipped(error)  # the rest are still answered
             continue
         if log is not None and unanswered.worth_logging(reply, unsure_below):
-            unanswered.record(log, bot.clean(question), reply, unanswered.best_guess(reply))
+            log.record(bot.clean(question), reply, unanswered.best_guess(reply))
         if args.json:
-            out.write(json.dumps({"question": question, **reply.to_dict()}, ensure_ascii=False) + "\n")
+            out.write(_json({"question": question, **reply.to_dict()}) + "\n")
         elif several:
             out.write(f"> {printable(question).strip()}\n{reply.text}\n\n")
         else:
@@ -175,14 +247,20 @@ def _explain(bot: Chatbot, question: str, conversation: Conversation | None, *, 
 
     explanation = explain(bot, question, conversation)
     if as_json:
-        sys.stdout.write(json.dumps(explanation.to_dict(), ensure_ascii=False) + "\n")
+        sys.stdout.write(_json(explanation.to_dict()) + "\n")
     else:
         sys.stdout.write(explanation.to_text() + "\n\n")
     sys.stdout.flush()
 
 
-def _questions(args: argparse.Namespace) -> Iterator[str]:
-    """The question from the arguments, or the non-blank lines of the file or stdin."""
+def _skipped(error: InputError) -> None:
+    if sys.stderr is not None:
+        sys.stderr.write(f"chatbot: skipped a line: {error}\n")
+
+
+def _questions(args: argparse.Namespace, max_chars: int, max_line_bytes: int) -> Iterator[str]:
+    """The question from the arguments, or the non-blank lines of the file or stdin, each cut to
+    the `max_chars` characters the bot reads (so that is also all `--json` echoes)."""
     if args.question:
         if args.file:
             raise InputError("give a question or --file, not both")
@@ -192,21 +270,32 @@ def _questions(args: argparse.Namespace) -> Iterator[str]:
         return iter([question])
     if args.file and args.file != "-":
         try:
-            stream: TextIO = open(args.file, encoding="utf-8", errors="replace")  # noqa: SIM115
+            stream: BinaryIO = open(args.file, "rb")  # noqa: SIM115
         except OSError as error:
             raise InputError(f"cannot read {args.file}: {error.strerror}") from None
+        name = args.file
     elif sys.stdin is None or sys.stdin.isatty():
         raise InputError('no question given: try chatbot ask "your question", or one question a line on standard input')
     else:
-        stream = _stdin_text()
-    return (line.strip() for line in stream if line.strip())
+        stream, name = _stdin_bytes(), "standard input"
+    lines = _lines(stream, max_chars, max_line_bytes, name)
+    return (line.strip() for line in lines if line.strip())
 
 
-def _stdin_text() -> TextIO:
-    """Standard input as text; bytes that are not UTF-8 become U+FFFD rather than a crash."""
-    import io
+def _lines(stream: BinaryIO, max_chars: int, max_line_bytes: int, name: str) -> Iterator[str]:
+    """Each line as text (bytes that are not UTF-8 become U+FFFD), cut to `max_chars` characters;
+    a line over `max_line_bytes` stops the reading with an InputError."""
+    from ..tools.lines import read_lines
 
-    return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+    for head, _ in read_lines(stream, 4 * max_chars, limit=max_line_bytes, name=name):
+        yield head.decode("utf-8", "replace")[:max_chars]
+
+
+def _stdin_bytes() -> BinaryIO:
+    """Standard input as bytes, or an InputError when it is closed."""
+    if sys.stdin is None:
+        raise InputError("standard input is closed: there is nothing to read")
+    return sys.stdin.buffer
 
 
 # --- chatbot chat ----------------------------------------------------------------------------
@@ -228,7 +317,11 @@ def run_chat(args: argparse.Namespace) -> int:
     from . import repl  # prompt-toolkit loads only here, so `chatbot ask` starts fast
 
     terminal = sys.stdin is not None and sys.stdin.isatty() and sys.stdout.isatty()
-    return repl.chat(bot, None if terminal else _stdin_text())
+    if terminal:
+        return repl.chat(bot, None)
+    settings = bot.settings
+    lines = _lines(_stdin_bytes(), settings.max_question_chars, settings.max_line_bytes, "standard input")
+    return repl.chat(bot, (line.rstrip("\r") for line in lines))
 
 
 # --- chatbot serve ---------------------------------------------------------------------------
@@ -282,7 +375,7 @@ def run_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-SERVER_MODULES = ("starlette", "uvicorn", "socketio", "engineio", "prometheus_client")
+SERVER_MODULES = ("starlette", "uvicorn", "httptools", "socketio", "engineio", "prometheus_client")
 """What the server extra brings; the top-level module names as ModuleNotFoundError reports them."""
 
 
@@ -330,7 +423,7 @@ def run_validate(args: argparse.Namespace) -> int:
 
     problems = check(Settings.from_env(knowledge_dir=args.knowledge, intents_dir=args.intents))
     if args.json:
-        print(json.dumps([problem.to_dict() for problem in problems], ensure_ascii=False, indent=2))
+        print(_json([problem.to_dict() for problem in problems], indent=2))
     else:
         print(report(problems))
     return EXIT_DATA if problems else EXIT_OK
@@ -399,7 +492,7 @@ def run_eval(args: argparse.Namespace) -> int:
     if tuning != bot.settings.tuning:
         bot = bot.with_tuning(tuning)
     report = _evaluate(bot, paths)
-    print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if args.json else report.to_text())
+    print(_json(report.to_dict(), indent=2) if args.json else report.to_text())
     if args.min_accuracy is not None and report.accuracy < args.min_accuracy:
         print(f"chatbot: accuracy {report.accuracy:.3f} is below {args.min_accuracy:g}", file=sys.stderr)
         return EXIT_DATA
@@ -460,11 +553,47 @@ def run_review(args: argparse.Namespace) -> int:
 
     from ..tools.review import MIN_SCORE, review
 
-    result = review([Path(log) for log in args.logs], min_score=MIN_SCORE if args.min_score is None else args.min_score)
-    if result.skipped:
+    terminal = sys.stderr is not None and sys.stderr.isatty()
+    bar = ProgressBar(sys.stderr) if terminal else None
+    try:
+        result = review([Path(log) for log in args.logs],
+                        min_score=MIN_SCORE if args.min_score is None else args.min_score, progress=bar)
+    finally:
+        if bar is not None:
+            bar.clear()
+    if result.skipped and sys.stderr is not None:
         print(f"chatbot: warning: skipped {result.skipped} malformed line(s) in {', '.join(args.logs)}", file=sys.stderr)
-    print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) if args.json else result.to_text())
+    print(_json(result.to_dict(), indent=2) if args.json else result.to_text())
     return EXIT_OK
+
+
+class ProgressBar:
+    """`grouping  [#########           ]  45% of 78,632 questions` on one terminal line, redrawn
+    at most every tenth of a second, for a log big enough to take a while."""
+
+    WIDTH, SHOW_FROM = 30, 5_000
+
+    def __init__(self, stream: Any) -> None:
+        import time
+
+        self.stream, self.clock = stream, time.monotonic
+        self.drawn = 0.0
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        now = self.clock()
+        if total < self.SHOW_FROM or (now - self.drawn < 0.1 and done < total):
+            return
+        self.drawn, self.shown = now, True
+        filled = self.WIDTH * done // max(total, 1)
+        self.stream.write(f"\rgrouping  [{'#' * filled}{' ' * (self.WIDTH - filled)}]  "
+                          f"{100 * done // max(total, 1):3d}% of {total:,} questions")
+        self.stream.flush()
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
 
 
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_ask, add_chat, add_serve, add_validate,

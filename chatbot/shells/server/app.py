@@ -28,7 +28,6 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -36,19 +35,23 @@ from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
 
 from ...dialogue.bot import Chatbot
+from ...dialogue.conversation import Conversation
 from ...dialogue.reply import Reply
 from ...errors import ChatbotError, InputError
 from ...settings import Settings
 from ...tools import feedback, unanswered
 from .access_log import Observer, ObserveRequests
-from .http import ERROR_HANDLERS, ContainErrors, RequestError, json_type, read_json, static
+from .http import ERROR_HANDLERS, ContainErrors, JSONCORSMiddleware, NoSniff, RequestError, json_type, read_json, static
+from .limits import ClientLimits, LimitClients
 from .metrics import MEDIA_TYPE as METRICS_MEDIA_TYPE
 from .metrics import Metrics
 from .openapi import INTENT_PATTERN, SESSION_PATTERN, openapi
+from .protocol import GuardedConfig
 from .rasa import RasaRestChannel
 from .sessions import MEMORY, SessionBusy, SessionStore, SessionsUnavailable, UnknownSession, check_sessions_url, open_store
 from .socketio_channel import SocketIOChannel
 
+server_log = logging.getLogger("chatbot.server")
 ORIGIN = re.compile(r"https?://[^/\s]+")
 SESSION_ID = re.compile(SESSION_PATTERN)
 INTENT = re.compile(INTENT_PATTERN)
@@ -67,6 +70,10 @@ class ChatService:
     store: SessionStore
     menu: list[dict[str, Any]] = field(default_factory=list)
     observer: Observer = field(default_factory=lambda: Observer(Metrics()))
+    limits: ClientLimits | None = None
+    """Per-client limits; the conversation limit is counted in `converse`."""
+    log_writer: unanswered.BackgroundLog | None = None
+    """The unanswered log's writer thread, if the log is on."""
 
     async def chat(self, request: Request) -> Response:
         body = await read_json(request, self.settings.max_body_bytes, self.settings.body_timeout_seconds)
@@ -75,17 +82,26 @@ class ChatService:
         if session_id is not None and (not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id)):
             raise RequestError(422, "invalid_session_id",
                                "session_id must be the string a previous reply returned, or left out")
-        session_id, reply = await self.converse(session_id, message)
+        session_id, reply = await self.converse(session_id, message, client=getattr(request.state, "client", None))
         return JSONResponse({**reply.to_dict(), "session_id": session_id})
 
-    async def converse(self, key: str | None, message: str, *, start: bool = False) -> tuple[str, Reply]:
+    async def converse(self, key: str | None, message: str, *, start: bool = False,
+                       client: str | None = None) -> tuple[str, Reply]:
         """One turn of a stored conversation: every channel answers through here. `key` None starts
         a conversation under a new id; an unknown key is a 404, unless `start` says the channel
-        names its own conversations (a Rasa sender), when it starts one under that key."""
-        trace = self.settings.unanswered_log is not None
+        names its own conversations (a Rasa sender), when it starts one under that key. A new
+        conversation counts against `client`'s limit (429 past it; None: not limited)."""
+        log = self.log_writer
+        if key is None:
+            self._count_new(client)
+
+        def step(conversation: Conversation) -> Reply:
+            if start and conversation.turns == 0:  # a channel's own id, seen for the first time
+                self._count_new(client)
+            return self.bot.ask(message, conversation, trace=log is not None)
+
         try:
-            key, reply = await self.store.turn(key, lambda conversation: self.bot.ask(message, conversation, trace=trace),
-                                               start=start)
+            key, reply = await self.store.turn(key, step, start=start)
         except UnknownSession:
             raise RequestError(404, "unknown_session",
                                "no conversation has this session_id (it may have expired); "
@@ -96,9 +112,14 @@ class ChatService:
         except SessionsUnavailable:
             raise RequestError(503, "sessions_unavailable", "conversations cannot be read or kept right now; "
                                                             "try again in a few seconds") from None
-        self.log_unanswered(message, reply)
+        if log is not None and unanswered.worth_logging(reply, self.settings.tuning.unsure_below):
+            log.submit(self.bot.clean(message), reply, unanswered.best_guess(reply))  # written off the event loop
         self.observer.answered(message, reply)  # metrics, and the access log's intent and fallback
         return key, reply
+
+    def _count_new(self, client: str | None) -> None:
+        if self.limits is not None:
+            self.limits.new_session(client)
 
     async def topics(self, request: Request) -> Response:
         return JSONResponse({"topics": self.menu})
@@ -109,12 +130,6 @@ class ChatService:
         return JSONResponse({"status": "ok" if status.reachable else "unavailable", "sessions": status.sessions,
                              "store": status.kind, "reachable": status.reachable},
                             status_code=200 if status.reachable else 503)
-
-    def log_unanswered(self, message: str, reply: Reply) -> None:
-        """Log the question if it is one the unanswered log is for (after the turn is kept, so once)."""
-        log = self.settings.unanswered_log
-        if log is not None and unanswered.worth_logging(reply, self.settings.tuning.unsure_below):
-            unanswered.record(log, self.bot.clean(message), reply, unanswered.best_guess(reply))
 
     async def config(self, request: Request) -> Response:
         """What a chat front end shows before the first question, and the limit it enforces."""
@@ -175,9 +190,22 @@ def create_app(bot: Chatbot, settings: Settings | None = None, *, store: Session
     owned = store is None
     store = open_store(settings) if store is None else store
     observer = Observer(Metrics(), log_questions=settings.log_questions)
-    service = ChatService(bot, settings, store, bot.topics(), observer)
+    limits = ClientLimits(settings)
+    log = None
+    if settings.unanswered_log is not None:
+        log = unanswered.BackgroundLog(unanswered.UnansweredLog(
+            settings.unanswered_log, max_bytes=settings.unanswered_log_max_bytes, warn=server_log.warning))
+    service = ChatService(bot, settings, store, bot.topics(), observer, limits, log)
     sockets = SocketIOChannel(service, observer)
     spec = openapi(settings, bot.content.guide.subject)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        if log is not None:
+            log.close()
+        if owned:
+            await store.close()
 
     async def describe(request: Request) -> Response:
         return JSONResponse(spec)
@@ -197,17 +225,16 @@ def create_app(bot: Chatbot, settings: Settings | None = None, *, store: Session
     # do, one line each); every other request is observed, even one refused by CORS or failing.
     middleware = [Middleware(sockets.wrap), Middleware(ObserveRequests, observer), Middleware(ContainErrors)]
     if settings.allowed_origins:
-        middleware.insert(2, Middleware(CORSMiddleware, allow_origins=list(settings.allowed_origins),
+        middleware.insert(2, Middleware(JSONCORSMiddleware, allow_origins=list(settings.allowed_origins),
                                         allow_methods=["GET", "POST"], allow_headers=["Content-Type", "X-Request-ID"],
                                         expose_headers=["X-Request-ID"], max_age=3600))
-
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        if owned:
-            await store.close()
-
-    return Starlette(routes=routes, middleware=middleware, exception_handlers=ERROR_HANDLERS, lifespan=lifespan)
+    # Inside CORS, so that a 429 carries its headers and a preflight is never counted.
+    middleware.insert(len(middleware) - 1, Middleware(LimitClients, limits=limits))
+    middleware.insert(0, Middleware(NoSniff))
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers=ERROR_HANDLERS, lifespan=lifespan)
+    app.router.redirect_slashes = False  # http.slash_redirect redirects without echoing the Host header
+    app.state.service = service
+    return app
 
 
 @dataclass(frozen=True)
@@ -257,14 +284,12 @@ def serve(bot: Chatbot, settings: Settings | None = None, *, log_level: str = "i
     warning = check_store(settings)
     listener = _listen(settings.host, settings.port)
     if settings.workers == 1:
-        config = uvicorn.Config(create_app(bot, settings), log_level=log_level, server_header=False,
-                                access_log=False, log_config=log_config(log_level))  # ours: access_log.py
+        config = server_config(create_app(bot, settings), settings, log_level=log_level)
         gc.freeze()  # the bot's objects are never garbage: spare the collector from scanning them
     else:
         del bot  # each worker loads its own; the caller passes this one without keeping it
-        config = uvicorn.Config(ServiceFactory(settings), factory=True, workers=settings.workers,
-                                log_level=log_level, server_header=False,
-                                access_log=False, log_config=log_config(log_level))
+        config = server_config(ServiceFactory(settings), settings, log_level=log_level,
+                               factory=True, workers=settings.workers)
     host, port = listener.getsockname()[:2]
     address = f"[{host}]" if ":" in host else host
     logger = logging.getLogger("uvicorn.error")
@@ -300,12 +325,23 @@ def log_config(log_level: str) -> dict[str, Any]:
     return config
 
 
+def server_config(app: Any, settings: Settings, *, log_level: str = "info", **options: Any) -> uvicorn.Config:
+    """uvicorn's configuration for the app: our connection protocol with its header limit and
+    deadline, and `X-Forwarded-For` left to the service's own trusted-proxy setting."""
+    defaults: dict[str, Any] = {"server_header": False, "proxy_headers": False, "access_log": False,
+                                "log_config": log_config(log_level)}  # the access log is ours: access_log.py
+    return GuardedConfig(app, settings, log_level=log_level, **{**defaults, **options})
+
+
 def _listen(host: str, port: int) -> socket.socket:
-    """A listening socket, so a busy port or bad address is our clear error rather than a crash."""
+    """A listening socket, so a busy port or bad address is our clear error rather than a crash.
+    It is made with protocol IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say
+    so, and without it every response after the first on a kept-alive connection waited about
+    40 ms for the client's delayed ACK (uvicorn writes the headers and the body separately)."""
     if not 0 <= port <= 65535:
         raise InputError(f"port must be between 0 and 65535, not {port}")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         listener.bind((host, port))

@@ -32,6 +32,10 @@ def openapi(settings: Settings, subject: str = "a career") -> dict[str, Any]:
                         f"{settings.max_question_chars} characters.",
                    415: "The Content-Type is not application/json.",
                    422: "A field is missing, of the wrong type, or blank.",
+                   401: "The webhook's token (rasa_token) is set, and the request does not carry it.",
+                   403: "A body that is not JSON, posted from a page on an origin the service does not allow.",
+                   429: f"Over {settings.client_requests_per_minute} requests or {settings.client_sessions_per_minute} "
+                        "new conversations a minute from this client; the Retry-After header says when to try again.",
                    503: "The session store cannot be reached (sessions_unavailable), or this conversation got "
                         "too many messages at once (session_busy); nothing was kept: send the message again."}
         return {str(s): ok(meaning[s], "Error") for s in statuses}
@@ -105,7 +109,7 @@ def openapi(settings: Settings, subject: str = "a career") -> dict[str, Any]:
             "summary": "Ask a question, in a new conversation or a continuing one",
             "requestBody": body("ChatRequest"),
             "responses": {"200": ok("The reply, and the session_id to send next time.", "ChatReply"),
-                          **errors(400, 404, 408, 413, 415, 422, 503)}}},
+                          **errors(400, 404, 408, 413, 415, 422, 429, 503)}}},
         "/v1/topics": {"get": {"summary": "What the bot can answer, for a menu",
                                "responses": {"200": ok("Categories and their items.", "Topics")}}},
         "/v1/config": {"get": {"summary": "What a chat front end shows first: greeting, starters, the question limit",
@@ -136,7 +140,7 @@ def openapi(settings: Settings, subject: str = "a career") -> dict[str, Any]:
                                                  "each message on a line of its own.", "content": {
                               "application/json": {"schema": {"$ref": "#/components/schemas/RasaMessages"}},
                               "application/x-ndjson": {"schema": {"$ref": "#/components/schemas/RasaMessage"}}}},
-                          **errors(400, 408, 413, 422, 503)}}},
+                          **errors(400, 401, 403, 408, 413, 422, 429, 503)}}},
         "/webhooks/rest/": {"get": {"summary": "Rasa REST channel status",
                                     "responses": {"200": ok("The channel is up.", "RasaStatus")}}},
         "/": {"get": {"summary": "A demo page with the chat widget",

@@ -414,8 +414,10 @@
       reveal(null);
     }
 
+    var greeted = null;  // the first greeting, once the service's config has come
+
     function begin() {
-      configure().then(greet).catch(function (error) { failure(error, begin); });
+      greeted = configure().then(greet).catch(function (error) { failure(error, begin); });
     }
 
     function open() {
@@ -472,7 +474,8 @@
       var text = ui.input.value;
       ui.input.value = "";
       counter();
-      ask(text);
+      if (!config && greeted) greeted.then(function () { ask(text); });  // asked before the greeting came
+      else ask(text);
     });
     if (state.open || options.open === "true") open();
   }
