@@ -79,6 +79,9 @@ class Tuning:
     """Score factor for a sentence that is not a question, in a message that asks one."""
     whole_message: float = 0.9
     """Score factor for the whole of a message of several sentences, one of which asks the question."""
+    clause: float = 0.92
+    """Score factor for a clause of a one-sentence message ("what are teamwork skills, in general"):
+    it can win when the rest of the sentence says nothing, but not tie the whole sentence."""
     alternative_reading: float = 0.9
     """Score factor for the second reading of a phrase that names items of two categories."""
     max_sentences: int = 4

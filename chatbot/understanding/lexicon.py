@@ -15,11 +15,13 @@ from ..content.model import Content
 from ..settings import Tuning
 from .parse import Mention, Reading
 from .spelling import Speller
-from .text import normalize, stem, words
+from .text import STOP_WORDS, normalize, stem, words
 
 MAX_PHRASE = 7
 POSITION_WORDS = {"number", "no", "num", "nr", "item", "option"}
 LAST_WORDS = {"last", "final"}
+PLACE_NOUNS = {"one", "thing", "item", "option", "point", "entry"}
+"""Words an ordinal can go with and still pick from the list in view ("the second thing on the list")."""
 
 
 def sentinel(category: str) -> str:
@@ -200,6 +202,10 @@ class Lexicon:
             return self._at_position(i, i + 2, self.categories[nxt], place)
         if token in LAST_WORDS and nxt != "one":  # "the last one" picks; "last" alone is too common
             return None
+        if nxt and nxt not in PLACE_NOUNS and nxt not in STOP_WORDS and not token.isdigit():
+            return None  # "my first trip", "a second interview": an ordinal of something else
+        if nxt == "of" and tokens[i + 2:i + 3] == ("all",):
+            return None  # "first of all"
         end = i + 2 if nxt == "one" and not token.isdigit() else i + 1  # "third one" is one mention
         return self._at_position(i, end, in_view, place, implied=True)
 

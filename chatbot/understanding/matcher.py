@@ -23,7 +23,7 @@ from .evidence import Evidence, Found
 from .lexicon import GAP, Lexicon, build_lexicon, concept_token, item_token, sentinel
 from .parse import Candidate, Detail, Mention, Move, Parse, Place, Reading
 from .spelling import rarity
-from .text import STOP_WORDS, TABLE, focus, normalize, words
+from .text import STOP_WORDS, TABLE, focus, normalize, sentences, words
 
 WHOLE_MESSAGE_ONLY = frozenset({AnswerKind.TEXT, AnswerKind.FOLLOWUP})
 """Answers that one sentence of a longer message cannot win on its own."""
@@ -144,13 +144,18 @@ class IntentMatcher:
         pieces = focus(text, self.tuning.max_sentences) or [text]
         readings = [self.read(piece, in_view=in_view) for piece in pieces]
         weights = piece_weights(text, pieces, self.tuning)
+        gap_asked = self._gap_asked(text, pieces, readings)
         best: dict[str, Candidate] = {}
         for number, reading in enumerate(readings):
             if number and not reading.mentions and BACK_REFERENCES & set(reading.tokens):
                 continue  # "..., what does that mean": not a question alone
+            aside_gap = not gap_asked
             fragment = number and len(set(reading.tokens) - STOP_WORDS) < 2  # "..., like the definition"
             piece_weight = weights[number]
             for masked, mentions, weight in self._interpretations(reading):
+                if aside_gap:  # "...I've got an interview next week." is not what the message asks
+                    masked = tuple(t for t in masked if t != GAP)
+                    mentions = tuple(m for m in mentions if not m.gap)
                 for candidate in self.score(masked, mentions, weight * piece_weight, limit):
                     answer = self.content.intents[candidate.intent].answer
                     if fragment and answer is not AnswerKind.TEXT:
@@ -163,17 +168,30 @@ class IntentMatcher:
                     if current is None or candidate.score > current.score:
                         best[candidate.intent] = candidate
         ranked = sorted(best.values(), key=lambda c: (-c.score, self.order[c.intent]))[:limit]
-        evidence = self._evidence(readings[0])
+        evidence = self._evidence(readings[0], gaps=gap_asked)
         ranked = self._with_evidence(ranked, evidence)[:limit]
         moves = (find_move(r.tokens, r.mentions, self.category_words) for r in (readings[0], *reversed(readings[1:])))
         move = next((m for m in moves if m is not None), None)  # "Fair enough. And the step after that one?"
         return self._finish(text, readings[0], tuple(ranked), tuple(pieces[1:]), evidence, move)
 
-    def _evidence(self, reading: Reading) -> tuple[Found, ...]:
-        """The items the question's words point at, when it names no gap. Of two linked items that
-        both fit (a skill and the related article about it), the one whose intent the question's
-        form matches better comes first: "any tips on teamwork in general" is the article."""
-        if any(m.gap for m in reading.mentions):
+    def _gap_asked(self, text: str, pieces: list[str], readings: list[Reading]) -> bool:
+        """Whether a gap the message names ("pay", "an interview") is part of what it asks. In a
+        message of several sentences, a gap in a sentence that asks is, or one that a question
+        points back to; otherwise it is background ("I've got an interview next week. What does
+        inspecting products involve?")."""
+        if not any(m.gap for m in readings[0].mentions):
+            return False
+        if len(pieces) == 1 or len(sentences(text)) <= 1:
+            return True
+        asking = [reading for piece, reading in zip(pieces[1:], readings[1:], strict=True) if asks(piece)]
+        return not asking or any(m.gap for reading in asking for m in reading.mentions) \
+            or any(BACK_REFERENCES & set(reading.tokens) for reading in asking)  # "My son is dyslexic. Would that..."
+
+    def _evidence(self, reading: Reading, *, gaps: bool) -> tuple[Found, ...]:
+        """The items the question's words point at, unless it asks about a gap (`gaps`). Of two
+        linked items that both fit (a skill and the related article about it), the one whose
+        intent the question's form matches better comes first: "any tips on teamwork in general" is the article."""
+        if gaps:
             return ()
         ranked = list(self.evidence.rank(reading.tokens, limit=EVIDENCE_LIMIT))
         items = self.content.items
@@ -326,6 +344,9 @@ def piece_weights(text: str, pieces: list[str], tuning: Tuning) -> list[float]:
     already; what skills do I need?") and statements less again."""
     if len(pieces) == 1:
         return [1.0]
+    if len(sentences(text)) <= 1:  # one sentence: its clauses count a little less than the whole
+        opener = " ".join(text.split()[1:]).strip(" ,.!:;-")
+        return [1.0] + [1.0 if piece == opener else tuning.clause for piece in pieces[1:]]
     asking = [asks(piece) for piece in pieces]
     if not any(asking[1:]):
         return [1.0] + [tuning.statement if "?" in text else 1.0] * (len(pieces) - 1)

@@ -124,20 +124,24 @@ SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
 CLAUSE_BREAK = re.compile(r"[.!?;,:]+\s|\s(?:but|so|anyway)\s")
 
 
+def sentences(text: str) -> list[str]:
+    """The sentences of a message that have two words or more."""
+    return [p.strip() for p in SENTENCE_BREAK.split(text) if len(p.split()) >= 2]
+
+
 def focus(text: str, max_sentences: int = 4) -> list[str]:
     """The text, then its sentences and last clause when it has several: people who ramble, or
     who lead in with "ok, back to the job,", put the actual question in one of them."""
-    sentences = [p.strip() for p in SENTENCE_BREAK.split(text) if len(p.split()) >= 2]
+    found = sentences(text)
     clauses = [p for p in CLAUSE_BREAK.split(text.strip().rstrip(".!?") + " ") if p.strip()]
     pieces = [text]
     first, _, rest = text.strip().partition(" ")
     if first.strip(",.!:;-").lower() in OPENERS and len(rest.split()) >= 2:
         pieces.append(rest.strip(" ,.!:;-"))  # "yo whats a production technician"
-    if len(sentences) > 1:
+    if len(found) > 1:
         # The questions first, then the last sentence (where a question usually is), then the rest.
-        ranked = sorted(range(len(sentences)), key=lambda i: (not sentences[i].endswith("?"),
-                                                              i != len(sentences) - 1, i))
-        pieces.extend(sentences[i] for i in sorted(ranked[:max_sentences]))
+        ranked = sorted(range(len(found)), key=lambda i: (not found[i].endswith("?"), i != len(found) - 1, i))
+        pieces.extend(found[i] for i in sorted(ranked[:max_sentences]))
     if len(clauses) > 1:
         tail = clauses[-1] if len(clauses[-1].split()) >= 3 else clauses[-2] + " " + clauses[-1]
         pieces.append(tail.strip())
