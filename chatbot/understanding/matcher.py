@@ -89,7 +89,7 @@ class IntentMatcher:
                 marked.append((intent, example, found))
         lexicon.freeze(tuning)
         ties = sorted(content.intents.values(), key=lambda i: (TIE_ORDER.index(i.answer), i.name))
-        evidence = Evidence.build(content, lexicon.canonical)
+        evidence = Evidence.build(content, lexicon.canonical, tuning.passage_weight)
         nouns = {t for c in content.categories.values() for t in (*normalize(c.noun), *normalize(c.plural))}
         matcher = cls(lexicon, content, tuning, evidence, order={i.name: rank for rank, i in enumerate(ties)},
                       category_words=frozenset(nouns | set(lexicon.categories)))
@@ -169,7 +169,7 @@ class IntentMatcher:
                         best[candidate.intent] = candidate
         ranked = sorted(best.values(), key=lambda c: (-c.score, self.order[c.intent]))[:limit]
         evidence = self._evidence(readings[0], gaps=gap_asked)
-        ranked = self._with_evidence(ranked, evidence)[:limit]
+        ranked = self._with_evidence([self._by_evidence(c, evidence) for c in ranked], evidence)[:limit]
         moves = (find_move(r.tokens, r.mentions, self.category_words) for r in (readings[0], *reversed(readings[1:])))
         move = next((m for m in moves if m is not None), None)  # "Fair enough. And the step after that one?"
         return self._finish(text, readings[0], tuple(ranked), tuple(pieces[1:]), evidence, move)
@@ -204,6 +204,15 @@ class IntentMatcher:
                     ranked.remove(linked)
                     ranked.insert(0, replace(linked, score=first.score))
         return tuple(ranked)
+
+    @staticmethod
+    def _by_evidence(candidate: Candidate, evidence: tuple[Found, ...]) -> Candidate:
+        """Of several items a question names for one slot, the one its other words point at comes
+        first: "the duty of inspection of final products" is inspecting products, not quality control."""
+        if len(candidate.items) < 2 or not evidence:
+            return candidate
+        score = {found.item: found.score for found in evidence}
+        return replace(candidate, items=tuple(sorted(candidate.items, key=lambda item: -score.get(item, 0.0))))
 
     def _form(self, reading: Reading, item: str) -> float:
         """How well the question's wording fits the intent that answers `item`, were it named."""
