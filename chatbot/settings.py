@@ -90,9 +90,6 @@ class Tuning:
     """Edits (a swap counts as one) a misspelt word of fewer than 8 letters may be from a known word."""
     typo_edits_long: int = 2
     """Edits a misspelt word of 8 letters or more may be from a known word."""
-    passage_weight: float = 0.0
-    """How much an item's passage nearest the question counts in its evidence, beside the item's
-    texts as a whole (see understanding/evidence.py)."""
     evidence_unsure: float = 0.6
     """The items' own words are weighed only when the best intent scores below this."""
     evidence_min: float = 0.12

@@ -89,7 +89,7 @@ class IntentMatcher:
                 marked.append((intent, example, found))
         lexicon.freeze(tuning)
         ties = sorted(content.intents.values(), key=lambda i: (TIE_ORDER.index(i.answer), i.name))
-        evidence = Evidence.build(content, lexicon.canonical, tuning.passage_weight)
+        evidence = Evidence.build(content, lexicon.canonical)
         nouns = {t for c in content.categories.values() for t in (*normalize(c.noun), *normalize(c.plural))}
         matcher = cls(lexicon, content, tuning, evidence, order={i.name: rank for rank, i in enumerate(ties)},
                       category_words=frozenset(nouns | set(lexicon.categories)))
@@ -142,20 +142,15 @@ class IntentMatcher:
         by sentence (see `text.focus`), and each intent keeps its best score. `in_view` is the
         list a bare "the third one" picks from."""
         pieces = focus(text, self.tuning.max_sentences) or [text]
-        readings = [self.read(piece, in_view=in_view) for piece in pieces]
+        readings = self._without_background(text, pieces, [self.read(piece, in_view=in_view) for piece in pieces])
         weights = piece_weights(text, pieces, self.tuning)
-        gap_asked = self._gap_asked(text, pieces, readings)
         best: dict[str, Candidate] = {}
         for number, reading in enumerate(readings):
             if number and not reading.mentions and BACK_REFERENCES & set(reading.tokens):
                 continue  # "..., what does that mean": not a question alone
-            aside_gap = not gap_asked
             fragment = number and len(set(reading.tokens) - STOP_WORDS) < 2  # "..., like the definition"
             piece_weight = weights[number]
             for masked, mentions, weight in self._interpretations(reading):
-                if aside_gap:  # "...I've got an interview next week." is not what the message asks
-                    masked = tuple(t for t in masked if t != GAP)
-                    mentions = tuple(m for m in mentions if not m.gap)
                 for candidate in self.score(masked, mentions, weight * piece_weight, limit):
                     answer = self.content.intents[candidate.intent].answer
                     if fragment and answer is not AnswerKind.TEXT:
@@ -168,30 +163,53 @@ class IntentMatcher:
                     if current is None or candidate.score > current.score:
                         best[candidate.intent] = candidate
         ranked = sorted(best.values(), key=lambda c: (-c.score, self.order[c.intent]))[:limit]
-        evidence = self._evidence(readings[0], gaps=gap_asked)
+        evidence = self._evidence(readings[0])
         ranked = self._with_evidence([self._by_evidence(c, evidence) for c in ranked], evidence)[:limit]
         moves = (find_move(r.tokens, r.mentions, self.category_words) for r in (readings[0], *reversed(readings[1:])))
         move = next((m for m in moves if m is not None), None)  # "Fair enough. And the step after that one?"
         return self._finish(text, readings[0], tuple(ranked), tuple(pieces[1:]), evidence, move)
 
-    def _gap_asked(self, text: str, pieces: list[str], readings: list[Reading]) -> bool:
-        """Whether a gap the message names ("pay", "an interview") is part of what it asks. In a
-        message of several sentences, a gap in a sentence that asks is, or one that a question
-        points back to; otherwise it is background ("I've got an interview next week. What does
-        inspecting products involve?")."""
-        if not any(m.gap for m in readings[0].mentions):
-            return False
+    def _without_background(self, text: str, pieces: list[str], readings: list[Reading]) -> list[Reading]:
+        """The readings without the items and gaps a message names only as background. In a
+        message of several sentences, what the sentences that ask name is what it is about; an item
+        or a gap named only elsewhere is the asker's story ("I've got an interview next week. What
+        does inspecting products involve?", "What skills would my son need? He's good with his
+        hands."), unless the questions name nothing themselves or point back to it ("My son is
+        dyslexic. Would that...")."""
         if len(pieces) == 1 or len(sentences(text)) <= 1:
-            return True
+            return readings
         asking = [reading for piece, reading in zip(pieces[1:], readings[1:], strict=True) if asks(piece)]
-        return not asking or any(m.gap for reading in asking for m in reading.mentions) \
-            or any(BACK_REFERENCES & set(reading.tokens) for reading in asking)  # "My son is dyslexic. Would that..."
+        if not any(r.mentions or self.category_words & set(r.tokens) for r in asking) \
+                or any(self._points_back(reading.tokens) for reading in asking):
+            return readings  # the questions have no subject of their own ("Can you?"), or point back
+        items = {item for reading in asking for m in reading.mentions for item in m.items}
+        gaps = {m.gap for reading in asking for m in reading.mentions if m.gap}
 
-    def _evidence(self, reading: Reading, *, gaps: bool) -> tuple[Found, ...]:
-        """The items the question's words point at, unless it asks about a gap (`gaps`). Of two
-        linked items that both fit (a skill and the related article about it), the one whose
-        intent the question's form matches better comes first: "any tips on teamwork in general" is the article."""
-        if gaps:
+        def asked(mention: Mention) -> bool:
+            if mention.gap:
+                return mention.gap in gaps
+            return not mention.items or bool(items & set(mention.items))
+
+        kept = []
+        for reading in readings:
+            mentions = tuple(m for m in reading.mentions if asked(m))
+            if len(mentions) < len(reading.mentions):
+                reading = replace(reading, mentions=mentions, masked=self.lexicon.mask(reading.tokens, mentions))
+            kept.append(reading)
+        return kept
+
+    def _points_back(self, tokens: tuple[str, ...]) -> bool:
+        """Whether a sentence points back at another ("would that help?"), not just at the job
+        ("what is this job?")."""
+        return any(token in BACK_REFERENCES and (n + 1 == len(tokens) or tokens[n + 1] not in self.category_words
+                                                 and tokens[n + 1] not in ("job", "technician"))
+                   for n, token in enumerate(tokens))
+
+    def _evidence(self, reading: Reading) -> tuple[Found, ...]:
+        """The items the question's words point at, unless it asks about a gap. Of two linked items
+        that both fit (a skill and the related article about it), the one whose intent the
+        question's form matches better comes first: "any tips on teamwork in general" is the article."""
+        if any(m.gap for m in reading.mentions):
             return ()
         ranked = list(self.evidence.rank(reading.tokens, limit=EVIDENCE_LIMIT))
         items = self.content.items
