@@ -90,6 +90,9 @@ class Tuning:
     """Edits (a swap counts as one) a misspelt word of fewer than 8 letters may be from a known word."""
     typo_edits_long: int = 2
     """Edits a misspelt word of 8 letters or more may be from a known word."""
+    named_order_ratio: float = 1.8
+    """Of two items a question names for one slot, the second comes first when its evidence is this
+    many times the first's ("the duty of inspection of final products")."""
     evidence_unsure: float = 0.6
     """The items' own words are weighed only when the best intent scores below this."""
     evidence_min: float = 0.12

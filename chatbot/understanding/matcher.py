@@ -163,8 +163,9 @@ class IntentMatcher:
                     if current is None or candidate.score > current.score:
                         best[candidate.intent] = candidate
         ranked = sorted(best.values(), key=lambda c: (-c.score, self.order[c.intent]))[:limit]
-        evidence = self._evidence(readings[0])
-        ranked = self._with_evidence([self._by_evidence(c, evidence) for c in ranked], evidence)[:limit]
+        found = self._evidence(readings[0])
+        evidence = self._linked_first(readings[0], found)
+        ranked = self._with_evidence([self._by_evidence(c, found) for c in ranked], evidence)[:limit]
         moves = (find_move(r.tokens, r.mentions, self.category_words) for r in (readings[0], *reversed(readings[1:])))
         move = next((m for m in moves if m is not None), None)  # "Fair enough. And the step after that one?"
         return self._finish(text, readings[0], tuple(ranked), tuple(pieces[1:]), evidence, move)
@@ -206,12 +207,16 @@ class IntentMatcher:
                    for n, token in enumerate(tokens))
 
     def _evidence(self, reading: Reading) -> tuple[Found, ...]:
-        """The items the question's words point at, unless it asks about a gap. Of two linked items
-        that both fit (a skill and the related article about it), the one whose intent the
-        question's form matches better comes first: "any tips on teamwork in general" is the article."""
+        """The items the question's words point at, unless it asks about a gap."""
         if any(m.gap for m in reading.mentions):
             return ()
-        ranked = list(self.evidence.rank(reading.tokens, limit=EVIDENCE_LIMIT))
+        return self.evidence.rank(reading.tokens, limit=EVIDENCE_LIMIT)
+
+    def _linked_first(self, reading: Reading, evidence: tuple[Found, ...]) -> tuple[Found, ...]:
+        """Of two linked items that both fit (a skill and the related article about it), the one
+        whose intent the question's form matches better comes first, with the better score: "any
+        tips on teamwork in general" is the article."""
+        ranked = list(evidence)
         items = self.content.items
         if len(ranked) >= 2:
             first = ranked[0]
@@ -223,14 +228,17 @@ class IntentMatcher:
                     ranked.insert(0, replace(linked, score=first.score))
         return tuple(ranked)
 
-    @staticmethod
-    def _by_evidence(candidate: Candidate, evidence: tuple[Found, ...]) -> Candidate:
-        """Of several items a question names for one slot, the one its other words point at comes
-        first: "the duty of inspection of final products" is inspecting products, not quality control."""
+    def _by_evidence(self, candidate: Candidate, evidence: tuple[Found, ...]) -> Candidate:
+        """Of several items a question names for one slot, the one its other words clearly point at
+        comes first: "the duty of inspection of final products" is inspecting products, not quality
+        control; otherwise the order they were named in stands ("maths and teamwork")."""
         if len(candidate.items) < 2 or not evidence:
             return candidate
         score = {found.item: found.score for found in evidence}
-        return replace(candidate, items=tuple(sorted(candidate.items, key=lambda item: -score.get(item, 0.0))))
+        best = max(candidate.items, key=lambda item: score.get(item, 0.0))
+        if score.get(best, 0.0) < self.tuning.named_order_ratio * score.get(candidate.items[0], 0.0):
+            return candidate
+        return replace(candidate, items=(best, *(item for item in candidate.items if item != best)))
 
     def _form(self, reading: Reading, item: str) -> float:
         """How well the question's wording fits the intent that answers `item`, were it named."""
