@@ -90,6 +90,8 @@ class Tuning:
     """Edits (a swap counts as one) a misspelt word of fewer than 8 letters may be from a known word."""
     typo_edits_long: int = 2
     """Edits a misspelt word of 8 letters or more may be from a known word."""
+    describe_min: float = 0.06
+    """The least evidence for picking an item of the list in view by describing it ("the detail one")."""
     named_order_ratio: float = 1.8
     """Of two items a question names for one slot, the second comes first when its evidence is this
     many times the first's ("the duty of inspection of final products")."""

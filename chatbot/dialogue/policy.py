@@ -44,6 +44,8 @@ class Rule(enum.Enum):
     """No candidate clears the threshold: a fallback with the closest guesses."""
     FOLLOW_UP = "follow_up"
     """A follow-up (next, previous, more, a question about "it") read against the conversation."""
+    DESCRIBED = "described"
+    """The question picked an item of the list in view by describing it ("the detail one")."""
     MOVE = "move"
     """A step to a neighbouring item, from the item named or the current one ("the one after inventory")."""
     END_OF_LIST = "end_of_list"
@@ -136,6 +138,14 @@ class _Policy:
             return self._decision(Rule.PAST_THE_END, Reaction.NO_SUCH_PLACE, "end_of_list", 1.0, state,
                                   candidates, category=place.category, place=place.number)
         best = parse.best
+        described = self._described(parse, state)
+        if described is not None:
+            return self._answer(Rule.DESCRIBED, described, parse, state, candidates,
+                                context=f"the one of the {state.listed} it describes")
+        linked = self._linked(parse, state)
+        if linked is not None:
+            return self._answer(Rule.FOLLOW_UP, linked, parse, state, candidates,
+                                context=f"the {self.content.items[linked.items[0]].category} linked to {state.item}")
         if parse.move is not None:
             moved = self._move(parse, state, best)
             if moved is not None:
@@ -336,6 +346,43 @@ class _Policy:
         if picked is None or picked.intent not in self.content.intents:
             return None
         return Candidate(picked.intent, picked.score, "", (picked.item,) if picked.item else ())
+
+    def _described(self, parse: Parse, state: Conversation) -> Candidate | None:
+        """The item of the list in view a question picks by describing it ("the detail one"):
+        the one its words clearly point at, among that list's items only."""
+        if not parse.describes or state.listed is None or state.listed not in self.content.lists:
+            return None
+        ranked = [f for f in parse.evidence if self.content.items[f.item].category == state.listed]
+        if not ranked or ranked[0].score < self.tuning.describe_min:
+            return None
+        if len(ranked) > 1 and ranked[0].score < self.tuning.evidence_ratio * ranked[1].score:
+            return None
+        item = ranked[0].item
+        return Candidate(self.content.answering[item], max(self.tuning.threshold, parse.best.score if parse.best else 0.0),
+                         "", (item,))
+
+    def _linked(self, parse: Parse, state: Conversation) -> Candidate | None:
+        """"And the duty version?" after a skill: the one item of the list named in the singular
+        that the current item is linked to (see_also, either way)."""
+        if not parse.singular or parse.items or parse.move or parse.place or state.item is None:
+            return None
+        content = self.content
+        current = content.item(state.item)
+        category = parse.categories[0]
+        if category not in content.lists:
+            return None
+        if current.category == category:  # "the skill", just after one: that one, not the list
+            best = parse.best
+            if best is None or best.intent != content.list_intents[category]:
+                return None
+            return Candidate(content.answering[current.id], max(self.tuning.threshold, best.score), "", (current.id,))
+        linked = {i for i in current.see_also if content.items[i].category == category}
+        linked |= {i.id for i in content.items.values() if i.category == category and current.id in i.see_also}
+        if len(linked) != 1:
+            return None
+        item = linked.pop()
+        score = max(self.tuning.threshold, parse.best.score if parse.best else 0.0)
+        return Candidate(content.answering[item], score, "", (item,))
 
     def _kind_of(self, option: Choice) -> str | None:
         """The category an option answers from."""

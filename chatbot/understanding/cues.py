@@ -40,7 +40,8 @@ def find_move(tokens: tuple[str, ...], mentions: tuple[Mention, ...], category_w
         if after:
             return Move(direction, after[0].items)
         rest = [t for n, t in enumerate(tokens[index + 1:], index + 1) if not _inside(n, mentions)]
-        if all(t in FRAMING or t in BACK_REFERENCES or t in category_words for t in rest):
+        if all(t in FRAMING or t in BACK_REFERENCES or t in category_words or t in DIRECTIONS or t == "one"
+               for t in rest):  # "what's the next step after that", "the skill before that one"
             return Move(direction, ())
         return None
     return None
@@ -60,6 +61,16 @@ def refers_back(plain: tuple[str, ...], mentions: tuple[Mention, ...]) -> bool:
     addressed = "you" in plain or "your" in plain  # "who are you?" asks about the bot
     return bool(plain) and plain[0] in QUESTION_WORDS and len(own) <= 2 and not addressed \
         and not any(m.token for m in mentions)
+
+
+def describes_one(tokens: tuple[str, ...], mentions: tuple[Mention, ...]) -> bool:
+    """True for a pick by description that names no item: "the detail one", "the one with the
+    numbers", "the 1 bout improving stuff"."""
+    if any(m.items or m.gap or m.position is not None for m in mentions) or len(tokens) > 7 \
+            or any(t in DIRECTIONS for t in tokens):  # "previous one" is a move
+        return False
+    content = [t for t in tokens if t not in FRAMING and t not in QUESTION_WORDS]
+    return ("one" in tokens or "1" in tokens) and 1 <= len([t for t in content if t not in ("one", "1")]) <= 4
 
 
 def turned_down(tokens: tuple[str, ...], start: int) -> bool:

@@ -200,8 +200,8 @@ class Lexicon:
         place = place if place is not None else int(token)
         if nxt in self.categories:
             return self._at_position(i, i + 2, self.categories[nxt], place)
-        if token in LAST_WORDS and nxt != "one":  # "the last one" picks; "last" alone is too common
-            return None
+        if token in LAST_WORDS and nxt != "one" and len(tokens) > 2:  # "the last one" or "the last" picks;
+            return None  # "last" in a longer question is too common
         if nxt and nxt not in PLACE_NOUNS and nxt not in STOP_WORDS and not token.isdigit():
             return None  # "my first trip", "a second interview": an ordinal of something else
         if nxt == "of" and tokens[i + 2:i + 3] == ("all",):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from ..content import template
 from ..content.model import AnswerKind, Content, Intent
 from ..settings import Tuning
-from .cues import find_move, refers_back, turned_down
+from .cues import describes_one, find_move, refers_back, turned_down
 from .evidence import Evidence, Found
 from .lexicon import GAP, Lexicon, build_lexicon, concept_token, item_token, sentinel
 from .parse import Candidate, Detail, Mention, Move, Parse, Place, Reading
@@ -39,7 +39,7 @@ TIE_ORDER = (AnswerKind.ITEM, AnswerKind.ITEMS, AnswerKind.LIST, AnswerKind.SUMM
 in the conversation or small talk; within one kind, by intent name. Never by file name or order."""
 QUESTION_OPENERS = tuple(" ".join(words(str(opener))) for opener in TABLE["question_openers"])
 """How a sentence that asks something begins, in normalized words (from english.yaml)."""
-EVIDENCE_LIMIT = 5
+EVIDENCE_LIMIT = 8
 """How many items the evidence ranks (an answer to a clarifying question picks among them)."""
 EVIDENCE_EXAMPLE = "(the words of the item's own texts)"
 """What a candidate found by evidence shows as its matched example."""
@@ -280,13 +280,16 @@ class IntentMatcher:
         categories = tuple(dict.fromkeys(self.lexicon.categories[t] for n, t in enumerate(tokens)
                                          if t in self.lexicon.categories and not turned_down(tokens, n)))
         named = tuple(m.items for m in mentions if m.items and not turned_down(tokens, m.start))
+        nouns = {category.noun.casefold() for category in self.content.categories.values()}
+        singular = bool(categories) and bool(nouns & set(words(text)))
         pick = next((PICK_WORDS[t] for t in tokens if t in PICK_WORDS), None)
         if pick is None and tokens in (("1",), ("2",)):
             pick = int(tokens[0])
         return Parse(
             question=text, candidates=candidates,
             named=named, categories=categories, place=place,
-            move=move, refers=refers_back(reading.plain, mentions),
+            move=move, refers=refers_back(reading.plain, mentions), describes=describes_one(tokens, mentions),
+            singular=singular,
             detail=Detail.LONG if MORE_WORDS & set(tokens) else Detail.SHORT,
             pick=pick, reading=reading, pieces=pieces, evidence=evidence)
 

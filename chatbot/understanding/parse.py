@@ -112,6 +112,10 @@ class Parse:
     """A step to a neighbouring item ("the one after inventory", "what precedes it")."""
     refers: bool = False
     """True when the question points back at what was just discussed ("what is it for?") and names nothing."""
+    singular: bool = False
+    """True when a list is named in the singular ("the duty one"), which asks for one of its items."""
+    describes: bool = False
+    """True when the question picks an item by describing it ("the detail one") without naming it."""
 
     @property
     def items(self) -> tuple[str, ...]:
