@@ -90,7 +90,8 @@ class IntentMatcher:
         lexicon.freeze(tuning)
         ties = sorted(content.intents.values(), key=lambda i: (TIE_ORDER.index(i.answer), i.name))
         evidence = Evidence.build(content, lexicon.canonical)
-        nouns = {t for c in content.categories.values() for t in (*normalize(c.noun), *normalize(c.plural))}
+        nouns = {t for c in content.categories.values() for noun in (c.noun, c.plural)
+                 for t in normalize(noun) if len(normalize(noun)) == 1}  # "skill", not "fact about the role"
         matcher = cls(lexicon, content, tuning, evidence, order={i.name: rank for rank, i in enumerate(ties)},
                       category_words=frozenset(nouns | set(lexicon.categories)))
         # Items of a category no intent takes as a slot (the role's facets) read as themselves, and
@@ -177,9 +178,11 @@ class IntentMatcher:
         does inspecting products involve?", "What skills would my son need? He's good with his
         hands."), unless the questions name nothing themselves or point back to it ("My son is
         dyslexic. Would that...")."""
-        if len(pieces) == 1 or len(sentences(text)) <= 1:
+        if len(pieces) == 1:
             return readings
-        asking = [reading for piece, reading in zip(pieces[1:], readings[1:], strict=True) if asks(piece)]
+        opener = " ".join(text.split()[1:]).strip(" ,.!:;-")
+        asking = [reading for piece, reading in zip(pieces[1:], readings[1:], strict=True)
+                  if asks(piece) and piece != opener]  # in one sentence, its clauses ("..., what skills...")
         if not any(r.mentions or self.category_words & set(r.tokens) for r in asking) \
                 or any(self._points_back(reading.tokens) for reading in asking):
             return readings  # the questions have no subject of their own ("Can you?"), or point back
@@ -200,10 +203,9 @@ class IntentMatcher:
         return kept
 
     def _points_back(self, tokens: tuple[str, ...]) -> bool:
-        """Whether a sentence points back at another ("would that help?"), not just at the job
-        ("what is this job?")."""
-        return any(token in BACK_REFERENCES and (n + 1 == len(tokens) or tokens[n + 1] not in self.category_words
-                                                 and tokens[n + 1] not in ("job", "technician"))
+        """Whether a sentence points back at another ("would that help?", "what is this duty?"), not
+        just at the job ("what is this job?")."""
+        return any(token in BACK_REFERENCES and (n + 1 == len(tokens) or tokens[n + 1] not in ("job", "technician"))
                    for n, token in enumerate(tokens))
 
     def _evidence(self, reading: Reading) -> tuple[Found, ...]:
