@@ -75,6 +75,9 @@ class IntentMatcher:
     unknown_weight: float = 0.0
     category_words: frozenset[str] = frozenset()
     """Words that name a list or one of its items in general ("skill", "step", "duty")."""
+    concept_slots: dict[str, str] = field(default_factory=dict)
+    """Concept word -> the category of the one slot intent whose examples use it ("general" ->
+    topics): a question with that word about an item may mean the item linked to it there."""
 
     @classmethod
     def build(cls, content: Content, tuning: Tuning) -> IntentMatcher:
@@ -93,7 +96,8 @@ class IntentMatcher:
         nouns = {t for c in content.categories.values() for noun in (c.noun, c.plural)
                  for t in normalize(noun) if len(normalize(noun)) == 1}  # "skill", not "fact about the role"
         matcher = cls(lexicon, content, tuning, evidence, order={i.name: rank for rank, i in enumerate(ties)},
-                      category_words=frozenset(nouns | set(lexicon.categories)))
+                      category_words=frozenset(nouns | set(lexicon.categories)),
+                      concept_slots=_concept_slots(content, concepts))
         # Items of a category no intent takes as a slot (the role's facets) read as themselves, and
         # the intent that answers one gets it as an example of its own; items of slotted
         # categories all read as their category's sentinel.
@@ -361,7 +365,7 @@ class IntentMatcher:
         first (the category that comes first in the guide's order) count a little less, so that a plain
         "teamwork skills" means the skill, and only "teamwork skills in general" the related article."""
         variants: list[tuple[list[Mention], float]] = [([], 1.0)]
-        for mention in reading.mentions:
+        for mention in self._with_linked(reading):
             categories = list(dict.fromkeys(self.lexicon.item_category[i] for i in mention.items))
             if len(categories) <= 1 or len(variants) >= 4:
                 variants = [(kept + [mention], weight) for kept, weight in variants]
@@ -375,6 +379,23 @@ class IntentMatcher:
         if len(variants) == 1:
             return [(reading.masked, reading.mentions, 1.0)]
         return [(self.lexicon.mask(reading.tokens, tuple(kept)), tuple(kept), weight) for kept, weight in variants]
+
+    def _with_linked(self, reading: Reading) -> tuple[Mention, ...]:
+        """The mentions, each also naming its linked item of a slot a word of the question points at:
+        "stock control in general" may be the related article on inventory management."""
+        slots = {self.concept_slots[t] for t in reading.tokens if t in self.concept_slots}
+        if not slots:
+            return reading.mentions
+        items, category_of = self.content.items, self.lexicon.item_category
+        mentions = []
+        for mention in reading.mentions:
+            named = set(mention.items)
+            linked = [i for item in mention.items for i in items[item].see_also
+                      if category_of.get(i) in slots and i not in named]
+            if linked and not any(category_of.get(i) in slots for i in named):
+                mention = replace(mention, items=(*mention.items, *dict.fromkeys(linked)), category=None)
+            mentions.append(mention)
+        return tuple(mentions)
 
 
 def piece_weights(text: str, pieces: list[str], tuning: Tuning) -> list[float]:
@@ -399,6 +420,19 @@ def asks(piece: str) -> bool:
         return True
     opening = " ".join(words(piece)[:4])
     return any(opening == opener or opening.startswith(opener + " ") for opener in QUESTION_OPENERS)
+
+
+def _concept_slots(content: Content, concepts: dict[str, str]) -> dict[str, str]:
+    """Concept word -> category, for concepts the examples of exactly one intent use, when that
+    intent fills a slot ("{general}" only in related_topic's examples: general -> topics)."""
+    users: dict[str, set[str]] = defaultdict(set)
+    for intent in content.intents.values():
+        for example in intent.examples:
+            for name in template.names(example):
+                if name in concepts:
+                    users[concepts[name]].add(intent.name)
+    return {word: content.intents[next(iter(names))].slot or "" for word, names in users.items()
+            if len(names) == 1 and content.intents[next(iter(names))].slot}
 
 
 def _mark(name: str, concepts: dict[str, str]) -> str:
