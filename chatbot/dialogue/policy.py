@@ -16,6 +16,8 @@ from ..settings import Tuning
 from ..understanding.parse import Candidate, Detail, Parse
 from .conversation import Choice, Conversation
 
+OVERVIEW_LISTS = 3
+"""How many lists a question must name to be asking for the overview."""
 ANSWERING = frozenset({AnswerKind.ITEM, AnswerKind.ITEMS, AnswerKind.LIST, AnswerKind.SUMMARY})
 """Kinds of answer that come from the guide itself (and so can be offered as a guess)."""
 MAX_ITEMS = 3
@@ -138,6 +140,9 @@ class _Policy:
             return self._decision(Rule.PAST_THE_END, Reaction.NO_SUCH_PLACE, "end_of_list", 1.0, state,
                                   candidates, category=place.category, place=place.number)
         best = parse.best
+        overview = self._overview(parse)
+        if overview is not None:
+            return self._answer(Rule.ANSWER, overview, parse, state, candidates, context="every list it names")
         described = self._described(parse, state)
         if described is not None:
             return self._answer(Rule.DESCRIBED, described, parse, state, candidates,
@@ -347,11 +352,24 @@ class _Policy:
             return None
         return Candidate(picked.intent, picked.score, "", (picked.item,) if picked.item else ())
 
+    def _overview(self, parse: Parse) -> Candidate | None:
+        """A question that names three lists or more ("the steps, the duties and the skills") asks
+        for the overview, when the guide has one."""
+        named = {c for c in parse.categories if c in self.content.lists}
+        if len(named) < OVERVIEW_LISTS or len(named) < len(self.content.lists) - 1 or parse.items:
+            return None
+        intent = next((i for i in self.content.intents.values() if i.answer is AnswerKind.SUMMARY), None)
+        if intent is None:
+            return None
+        return Candidate(intent.name, max(self.tuning.threshold, parse.best.score if parse.best else 0.0), "")
+
     def _described(self, parse: Parse, state: Conversation) -> Candidate | None:
         """The item of the list in view a question picks by describing it ("the detail one"):
         the one its words clearly point at, among that list's items only."""
         if not parse.describes or state.listed is None or state.listed not in self.content.lists:
             return None
+        if any(self.content.items[i].category == state.listed for i in parse.items):
+            return None  # it names one of them: answered as named
         ranked = [f for f in parse.evidence if self.content.items[f.item].category == state.listed]
         if not ranked or ranked[0].score < self.tuning.describe_min:
             return None

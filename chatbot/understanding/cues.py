@@ -64,9 +64,9 @@ def refers_back(plain: tuple[str, ...], mentions: tuple[Mention, ...]) -> bool:
 
 
 def describes_one(tokens: tuple[str, ...], mentions: tuple[Mention, ...]) -> bool:
-    """True for a pick by description that names no item: "the detail one", "the one with the
-    numbers", "the 1 bout improving stuff"."""
-    if any(m.items or m.gap or m.position is not None for m in mentions) or len(tokens) > 7 \
+    """True for a pick by description: "the detail one", "the one with the machines", "the 1 bout
+    improving stuff" (it may name an item of another list: the list in view decides)."""
+    if any(m.gap or m.position is not None for m in mentions) or len(tokens) > 7 \
             or any(t in DIRECTIONS for t in tokens):  # "previous one" is a move
         return False
     content = [t for t in tokens if t not in FRAMING and t not in QUESTION_WORDS]

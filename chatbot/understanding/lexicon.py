@@ -21,6 +21,8 @@ MAX_PHRASE = 7
 POSITION_WORDS = {"number", "no", "num", "nr", "item", "option"}
 LAST_WORDS = {"last", "final"}
 PLACE_NOUNS = {"one", "thing", "item", "option", "point", "entry"}
+BARE_NUMBER_FRAME = {"and", "what", "about", "then", "ok", "so", "now", "number", "no"}
+"""The words a bare number may come with and still pick from the list in view ("and 8?")."""
 """Words an ordinal can go with and still pick from the list in view ("the second thing on the list")."""
 
 
@@ -195,7 +197,8 @@ class Lexicon:
         place = _place(token, allow_cardinal=False)
         if token in POSITION_WORDS and nxt.isdigit() and len(nxt) <= 6:
             return self._at_position(i, i + 2, in_view, int(nxt), implied=True)
-        if place is None and not (token.isdigit() and len(token) <= 6 and len(tokens) == 1):
+        alone = all(t in BARE_NUMBER_FRAME for n, t in enumerate(tokens) if n != i)  # "8", "and 8?"
+        if place is None and not (token.isdigit() and len(token) <= 6 and alone):
             return None
         place = place if place is not None else int(token)
         if nxt in self.categories:
