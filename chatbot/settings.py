@@ -90,6 +90,18 @@ class Tuning:
     """Edits (a swap counts as one) a misspelt word of fewer than 8 letters may be from a known word."""
     typo_edits_long: int = 2
     """Edits a misspelt word of 8 letters or more may be from a known word."""
+    follow_up_cap: float = 0.75
+    """The highest confidence an answer read from the conversation reports ("tell me more")."""
+    rival_margin: float = 0.15
+    """An answer whose runner-up of another kind is closer than this reports less confidence..."""
+    rival_penalty: float = 2.0
+    """...by this much per point of margin short."""
+    doubt: float = 0.2
+    """How much less confident an item answer is when the evidence clearly points at another item..."""
+    doubt_ratio: float = 1.5
+    """...at least this many times the answered item's evidence, and covering at least `doubt_coverage`
+    of the question's words."""
+    doubt_coverage: float = 0.3
     describe_min: float = 0.06
     """The least evidence for picking an item of the list in view by describing it ("the detail one")."""
     named_order_ratio: float = 1.8

@@ -216,7 +216,8 @@ class _Policy:
         if best is not None and self._self_contained(best) and best.items != (anchor,):
             return None
         named = parse.categories[0] if parse.categories else None
-        if not move.anchor and named and content.items[anchor].category != named:  # "back to the skills"
+        if not move.anchor and named and (content.items[anchor].category != named or not parse.singular):
+            # "back to the skills", "back to the duties" after a duty: the list; "the previous duty" moves
             listing = Candidate(content.list_intents[named], max(best.score if best else 0.0, self.tuning.threshold), "")
             return self._answer(Rule.FOLLOW_UP, listing, parse, state, parse.candidates,
                                 context=f"the list of the {named}")
@@ -259,9 +260,33 @@ class _Policy:
 
     def _decision(self, rule: Rule, reaction: Reaction, intent: str, confidence: float, state: Conversation,
                   candidates: tuple[Candidate, ...], **values: object) -> Decision:
+        confidence = self._calibrated(rule, confidence, values.get("chosen"), values.get("rival"))
         return Decision(rule, reaction, intent, max(0.0, min(1.0, confidence)), state, candidates=candidates,
                         threshold=self.tuning.threshold, clarify_margin=self.tuning.clarify_margin,
                         **values)  # type: ignore[arg-type]
+
+    def _calibrated(self, rule: Rule, confidence: float, chosen: object, rival: object) -> float:
+        """The confidence a caller can act on: a reading of the conversation ("tell me more",
+        "what is it for?") is less sure than an answer that stands on its own, and an answer with a
+        close rival of another kind less sure than its score alone says."""
+        tuning = self.tuning
+        if rule in (Rule.FOLLOW_UP, Rule.NO_CONTEXT):
+            confidence = min(confidence, tuning.follow_up_cap)
+        if isinstance(chosen, Candidate) and isinstance(rival, Candidate):
+            confidence -= tuning.rival_penalty * max(0.0, tuning.rival_margin - (chosen.score - rival.score))
+        return confidence
+
+    def _doubt(self, items: tuple[str, ...], parse: Parse) -> float:
+        """How much less sure an item answer is when the question's words clearly point at another
+        item than the one it names."""
+        if not items or not parse.evidence or parse.place is not None:  # "step 3" is named by its place
+            return 0.0
+        scores = {found.item: found.score for found in parse.evidence}
+        top = parse.evidence[0]
+        if top.item in items or top.score < self.tuning.doubt_ratio * scores.get(items[0], 0.0) \
+                or top.coverage < self.tuning.doubt_coverage:
+            return 0.0
+        return self.tuning.doubt
 
     def _answer(self, rule: Rule, candidate: Candidate, parse: Parse, state: Conversation,
                 candidates: tuple[Candidate, ...], *, context: str | None = None,
@@ -275,8 +300,8 @@ class _Policy:
                                    state)
         elif intent.answer is AnswerKind.LIST:
             state = replace(state, item=None, listed=intent.category)
-        return self._decision(rule, Reaction.INTENT, intent.name, candidate.score, state, candidates,
-                              fallback=intent.is_fallback, items=items, category=intent.category,
+        return self._decision(rule, Reaction.INTENT, intent.name, candidate.score - self._doubt(items, parse), state,
+                              candidates, fallback=intent.is_fallback, items=items, category=intent.category,
                               detail=parse.detail, gap=candidate.gap, chosen=candidate, rival=rival, context=context)
 
     def _follow_up(self, candidate: Candidate, parse: Parse, state: Conversation) -> Decision:
