@@ -7,6 +7,7 @@ command works on it as a user would run it: `ask` (text, --json, --conversation,
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -79,6 +80,22 @@ def test_no_labelled_question_is_copied_into_the_data(wind: Chatbot) -> None:
     same = [q for q in longer if normalize(q) in ours]
     assert not [q for q in same if len(normalize(q)) > 6], same
     assert len(same) / len(longer) < 0.1, same  # 7 of 185 today
+
+
+def test_the_data_says_it_in_its_own_words() -> None:
+    """No run of nine words of the article is repeated in the data (as ../shared/tools/own_words.py
+    checks for the bundled guide): key terms are shared, sentences are not."""
+    def words(text: str) -> list[str]:
+        return re.findall(r"[a-z0-9']+", text.lower())
+
+    article = words((WIND / "article.txt").read_text(encoding="utf-8"))
+    runs = {tuple(article[i:i + 9]) for i in range(len(article) - 8)}
+    copied = []
+    for path in sorted((WIND / "knowledge").glob("*.yaml")) + sorted((WIND / "intents").glob("*.yaml")):
+        found = words(path.read_text(encoding="utf-8"))
+        copied += [f"{path.name}: {' '.join(found[i:i + 9])}" for i in range(len(found) - 8)
+                   if tuple(found[i:i + 9]) in runs]
+    assert not copied, copied
 
 
 # --- every command, run as a user would --------------------------------------------------------
