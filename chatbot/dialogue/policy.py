@@ -406,10 +406,17 @@ class _Policy:
 
     def _linked(self, parse: Parse, state: Conversation) -> Candidate | None:
         """"And the duty version?" after a skill: the one item of the list named in the singular
-        that the current item is linked to (see_also, either way)."""
+        that the current item is linked to (see_also, either way); "any general tips?" after a skill:
+        the one item it links to in the slot a word points at."""
+        content = self.content
+        if parse.slots and not parse.items and state.item is not None and not parse.move:
+            current = content.item(state.item)  # "just general tips", "techniques to get better at it?"
+            linked = [i for i in current.see_also if content.items[i].category in parse.slots]
+            if len(linked) == 1:
+                score = max(self.tuning.threshold, parse.best.score if parse.best else 0.0)
+                return Candidate(content.answering[linked[0]], score, "", (linked[0],))
         if not parse.singular or parse.items or parse.move or parse.place or state.item is None:
             return None
-        content = self.content
         current = content.item(state.item)
         category = parse.categories[0]
         if category not in content.lists:
@@ -419,11 +426,11 @@ class _Policy:
             if best is None or best.intent != content.list_intents[category]:
                 return None
             return Candidate(content.answering[current.id], max(self.tuning.threshold, best.score), "", (current.id,))
-        linked = {i for i in current.see_also if content.items[i].category == category}
-        linked |= {i.id for i in content.items.values() if i.category == category and current.id in i.see_also}
-        if len(linked) != 1:
+        both = {i for i in current.see_also if content.items[i].category == category}
+        both |= {i.id for i in content.items.values() if i.category == category and current.id in i.see_also}
+        if len(both) != 1:
             return None
-        item = linked.pop()
+        item = both.pop()
         score = max(self.tuning.threshold, parse.best.score if parse.best else 0.0)
         return Candidate(content.answering[item], score, "", (item,))
 

@@ -170,7 +170,9 @@ class IntentMatcher:
         ranked = sorted(best.values(), key=lambda c: (-c.score, self.order[c.intent]))[:limit]
         found = self._evidence(readings[0])
         evidence = self._linked_first(readings[0], found)
-        ranked = self._with_evidence([self._by_evidence(c, found) for c in ranked], evidence)[:limit]
+        lists = {self.lexicon.categories[t] for t in readings[0].tokens if t in self.lexicon.categories}
+        named = tuple(f for f in evidence if self.content.items[f.item].category in lists) if lists else evidence
+        ranked = self._with_evidence([self._by_evidence(c, found) for c in ranked], named)[:limit]
         moves = (find_move(r.tokens, r.mentions, self.category_words) for r in (readings[0], *reversed(readings[1:])))
         move = next((m for m in moves if m is not None), None)  # "Fair enough. And the step after that one?"
         return self._finish(text, readings[0], tuple(ranked), tuple(pieces[1:]), evidence, move)
@@ -258,7 +260,8 @@ class IntentMatcher:
     def _with_evidence(self, ranked: list[Candidate], evidence: tuple[Found, ...]) -> list[Candidate]:
         """Add the item the question describes, as the intent that answers it, when the examples
         alone leave the matcher unsure and the evidence is clear: the item stands out, and the
-        question is mostly about it."""
+        question is mostly about it. A question that names a list ("which steps...") is described
+        only by that list's items."""
         tuning = self.tuning
         if not evidence or (ranked and ranked[0].score >= tuning.evidence_unsure):
             return ranked
@@ -295,7 +298,7 @@ class IntentMatcher:
             question=text, candidates=candidates,
             named=named, categories=categories, place=place,
             move=move, refers=refers_back(reading.plain, mentions), describes=describes_one(tokens, mentions),
-            singular=singular,
+            singular=singular, slots=tuple(dict.fromkeys(self.concept_slots[t] for t in tokens if t in self.concept_slots)),
             detail=Detail.LONG if MORE_WORDS & set(tokens) else Detail.SHORT,
             pick=pick, reading=reading, pieces=pieces, evidence=evidence)
 

@@ -112,6 +112,8 @@ class Parse:
     """A step to a neighbouring item ("the one after inventory", "what precedes it")."""
     refers: bool = False
     """True when the question points back at what was just discussed ("what is it for?") and names nothing."""
+    slots: tuple[str, ...] = ()
+    """Categories a word of the question points at without naming an item ("in general": the topics)."""
     singular: bool = False
     """True when a list is named in the singular ("the duty one"), which asks for one of its items."""
     describes: bool = False
