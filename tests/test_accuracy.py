@@ -63,10 +63,12 @@ def test_the_more_sets_by_other_writers_stay_understood(bot, name):
 WRITERS = DATA / "writers"
 KINDS = ("indirect", "situations", "nonnative", "textspeak", "terse", "british", "long")
 FLOORS = {  # per set, a little under today's figure: a regression check, not the first look (see writers/README.md)
-    "round1": {"indirect": 0.66, "situations": 0.88, "nonnative": 0.88, "textspeak": 0.87, "terse": 0.93,
-               "british": 0.91, "long": 0.81},
-    "round2": {"indirect": 0.71, "situations": 0.82, "nonnative": 0.86, "textspeak": 0.88, "terse": 0.90,
-               "british": 0.89, "long": 0.77},
+    "round1": {"indirect": 0.69, "situations": 0.89, "nonnative": 0.90, "textspeak": 0.89, "terse": 0.94,
+               "british": 0.92, "long": 0.85},
+    "round2": {"indirect": 0.72, "situations": 0.84, "nonnative": 0.89, "textspeak": 0.87, "terse": 0.91,
+               "british": 0.92, "long": 0.78},
+    "round3": {"indirect": 0.75, "situations": 0.84, "nonnative": 0.90, "textspeak": 0.89, "terse": 0.91,
+               "british": 0.90, "long": 0.79},
 }
 
 
@@ -83,7 +85,7 @@ def test_the_writers_dialogues_are_followed(bot, round_):
     dialogues = load_dialogues(WRITERS / round_ / "dialogues.yaml")
     assert len(dialogues) >= 40
     report = evaluate_dialogues(bot, dialogues)
-    assert report.accuracy >= 0.85, describe(report.misses)
+    assert report.accuracy >= 0.83, describe(report.misses)
 
 
 def all_labelled_files():
@@ -95,7 +97,7 @@ def test_a_confident_answer_is_nearly_always_right(bot):
     from chatbot.tools.evaluation import evaluate_files
 
     answered, right = evaluate_files(bot, all_labelled_files()).right_above(0.8)
-    assert answered >= 2000 and right >= 0.965
+    assert answered >= 3000 and right >= 0.975  # 97.8% today; the goal is 98%
 
 
 def test_no_labelled_question_is_copied_into_the_data(bot):

@@ -144,13 +144,24 @@ def _silence_stdout() -> None:
             pass
 
 
+class Version(argparse.Action):
+    """--version, reading the version only when asked (the package metadata is slow to import)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **options: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        from .. import __version__
+
+        print(f"chatbot {__version__}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """All commands and their options; each command module adds its own subparser."""
-    from .. import __version__
-
     parser = argparse.ArgumentParser(prog="chatbot", description=DESCRIPTION, epilog=EXIT_CODES,
                                      formatter_class=HelpFormatter)
-    parser.add_argument("--version", action="version", version=f"chatbot {__version__}")
+    parser.add_argument("--version", action=Version)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for add in COMMANDS:
         add(commands)

@@ -48,6 +48,8 @@ class Lexicon:
 
     concepts: dict[tuple[str, ...], str] = field(default_factory=dict)
     """Phrase -> concept word: read first, so that entity phrases are matched on canonical words."""
+    concept_starts: dict[str, int] = field(default_factory=dict)
+    """First word of a concept phrase -> the longest such phrase (so most words are passed at once)."""
     phrases: dict[tuple[str, ...], Mention] = field(default_factory=dict)
     categories: dict[str, str] = field(default_factory=dict)
     """Category word (normalized) -> category name, for "the third skill"."""
@@ -70,6 +72,7 @@ class Lexicon:
         self.vocabulary.update(words(phrase))
         if key and key != (word,):
             self.concepts.setdefault(key, word)
+            self.concept_starts[key[0]] = max(self.concept_starts.get(key[0], 0), len(key))
 
     def canonical(self, tokens: tuple[str, ...]) -> tuple[str, ...]:
         """Replace concept phrases by their word, longest first; twice, since one replacement can
@@ -79,7 +82,8 @@ class Lexicon:
             out: list[str] = []
             i = 0
             while i < len(tokens):
-                for length in range(min(MAX_PHRASE, len(tokens) - i), 0, -1):
+                longest = self.concept_starts.get(tokens[i], 0)
+                for length in range(min(longest, len(tokens) - i), 0, -1):
                     word = self.concepts.get(tokens[i:i + length])
                     if word is not None:
                         out.append(word)

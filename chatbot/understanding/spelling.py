@@ -79,16 +79,33 @@ class Speller:
 
     def __init__(self, vocabulary: Counter[str], tuning: Tuning) -> None:
         self.edits = (tuning.typo_edits_short, tuning.typo_edits_long)
-        self.choices = sorted((w for w in vocabulary if len(w) >= MIN_LETTERS and w.isalpha()),
-                              key=lambda w: (-vocabulary[w], w))
+        self.vocabulary = vocabulary
         self.known = frozenset(vocabulary) | ENGLISH
-        sounds: dict[str, list[str]] = defaultdict(list)
-        for word in self.choices:  # most frequent first, so the first of a sound is its commonest word
-            sounds[jellyfish.metaphone(word)].append(word)
-        self.sounds = dict(sounds)
-        self.keys = sorted(self.sounds)
-        self.splittable = frozenset(w for w in self.known if len(w) >= 3) | SHORT_WORDS
         self.correct = lru_cache(maxsize=8192)(self._correct)
+
+    # Built on the first word that needs mending: most questions have none, and a cold
+    # `chatbot ask` should not pay for them.
+    @functools.cached_property
+    def choices(self) -> list[str]:
+        """The vocabulary words worth mending into, commonest first (a tie goes to the commoner)."""
+        vocabulary = self.vocabulary
+        return sorted((w for w in vocabulary if len(w) >= MIN_LETTERS and w.isalpha()), key=lambda w: (-vocabulary[w], w))
+
+    @functools.cached_property
+    def sounds(self) -> dict[str, list[str]]:
+        """Metaphone key -> the vocabulary words with it, commonest first."""
+        sounds: dict[str, list[str]] = defaultdict(list)
+        for word in self.choices:
+            sounds[jellyfish.metaphone(word)].append(word)
+        return dict(sounds)
+
+    @functools.cached_property
+    def keys(self) -> list[str]:
+        return sorted(self.sounds)
+
+    @functools.cached_property
+    def splittable(self) -> frozenset[str]:
+        return frozenset(w for w in self.known if len(w) >= 3) | SHORT_WORDS
 
     def _correct(self, word: str) -> str:
         if word in self.known or len(word) < MIN_LETTERS or not word.isalpha():

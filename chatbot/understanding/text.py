@@ -47,6 +47,7 @@ OPENERS = frozenset(TABLE["openers"])
 """Words a message may open with before its question."""
 
 
+@lru_cache(maxsize=16384)
 def canonical_word(word: str) -> str:
     """The canonical spelling of one lower-case word (not yet stemmed)."""
     word = WORDS.get(word, word)
@@ -110,11 +111,12 @@ def words(text: str) -> tuple[str, ...]:
     for raw in text.split():
         raw = raw.strip(".,!?;:()[]{}\"'-_/*")
         expanded = EXPANSIONS.get(raw)
-        if expanded is None:
+        if expanded is None and "'" in raw:
             for suffix, replacement in SUFFIXES:
                 if raw.endswith(suffix):
                     raw = raw[: -len(suffix)] + replacement
                     break
+        if expanded is None:
             expanded = raw
         tokens.extend(canonical_word(word) for word in WORD.findall(expanded) if word not in FILLERS)
     return tuple(tokens)
