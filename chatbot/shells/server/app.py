@@ -298,7 +298,13 @@ def serve(bot: Chatbot, settings: Settings | None = None, *, log_level: str = "i
     logger.info("Chatbot service on http://%s:%d (widget demo at /, API description at /openapi.json); "
                 "%s, sessions in %s; Ctrl+C stops it", address, port,
                 "1 process" if settings.workers == 1 else f"{settings.workers} workers", _store_name(settings))
-    if settings.workers == 1:
+    run(config, listener)
+
+
+def run(config: uvicorn.Config, listener: socket.socket) -> None:
+    """Serve `config` on `listener` until interrupted: in this process, or as `config.workers`
+    processes under uvicorn's supervisor. The benchmark serves its floors through here too."""
+    if config.workers == 1:
         uvicorn.Server(config).run(sockets=[listener])
     else:
         Multiprocess(config, sockets=[listener]).run()
