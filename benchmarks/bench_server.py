@@ -4,7 +4,9 @@ same `run` and listening socket as `chatbot serve`):
 
 - "fixed JSON": a minimal Starlette app that returns one fixed JSON object;
 - "Starlette + bot.ask()": a minimal Starlette app that reads the message and returns
-  `bot.ask(message).to_dict()`, with no sessions, checks or middleware.
+  `bot.ask(message).to_dict()`, with no sessions, checks or middleware; and the same app with
+  uvicorn's own access log on (as uvicorn serves an app by default), since the service writes an
+  access-log line for every request too. The service also runs once with its access log off.
 
 For each server, per round: requests per second, p50 and p99 latency, requests refused or failed
 (by status), the CPU time its processes spent per request (steadier than requests per second on a
@@ -108,7 +110,10 @@ def serve_floor(kind: str, port: int, workers: int) -> None:
         serve(Chatbot.load(settings=settings), settings, log_level="warning")
         return
     settings = Settings(port=port, workers=workers)
-    run(server_config(Floor(kind), settings, factory=True, workers=workers), _listen("127.0.0.1", port))
+    logged = kind.endswith("-logged")  # with uvicorn's own access log, as uvicorn serves an app by default
+    config = server_config(Floor(kind.removesuffix("-logged")), settings, factory=True, workers=workers,
+                           access_log=logged)
+    run(config, _listen("127.0.0.1", port))
 
 
 # --- the client --------------------------------------------------------------------------------
@@ -408,14 +413,22 @@ def report(servers: list[Server]) -> None:
               f"others {spread([x.others for x in s], '.2f')} CPUs{shares}")
 
 
+QUIET = 0.25
+"""CPUs other processes may take during both measurements of a ratio for its round to count as quiet."""
+
+
 def ratios(servers: dict[tuple[str, int], Server], pairs: list[tuple[str, tuple[str, int], tuple[str, int]]]) -> None:
-    """Each ratio taken round by round (servers loaded one right after the other), then its median and range."""
-    print("\nratios, round by round: requests/s, and CPU per request (the inverse, so that higher is better too)")
+    """Each ratio taken round by round (servers loaded one right after the other), then its median
+    and range: over all rounds, and over the quiet ones, when other work took little CPU."""
+    print("\nratios, round by round: requests/s, and CPU per request (the inverse, so that higher is better too); "
+          f"then requests/s in the quiet rounds (other work under {QUIET} CPUs during both)")
     for label, top, bottom in pairs:
         a, b = servers[top].samples, servers[bottom].samples
         rates = [x.rate / y.rate for x, y in zip(a, b, strict=True)]
         cpu = [y.cpu_us / x.cpu_us for x, y in zip(a, b, strict=True)]
-        print(f"  {label}: {spread(rates, '.2f')}x; CPU {spread(cpu, '.2f')}x")
+        quiet = [x.rate / y.rate for x, y in zip(a, b, strict=True) if max(x.others, y.others) < QUIET]
+        print(f"  {label}: {spread(rates, '.2f')}x; CPU {spread(cpu, '.2f')}x; quiet: "
+              f"{spread(quiet, '.2f') + 'x' if quiet else '-'} ({len(quiet)} of {len(rates)} rounds)")
 
 
 def main() -> None:
@@ -425,7 +438,7 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=100_000, help="conversations stored for the p99 test")
     parser.add_argument("--rounds", type=int, default=3, help="rounds over all the servers, each loaded in turn")
     parser.add_argument("--json", type=Path, help="also write every sample to this file")
-    parser.add_argument("--floor", choices=["fixed", "ask", "quiet"], help=argparse.SUPPRESS)
+    parser.add_argument("--floor", choices=["fixed", "ask", "ask-logged", "quiet"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -442,6 +455,7 @@ def main() -> None:
     redis_process, url = redis_server(folder)
     servers = [Server("fixed JSON", 1, [python, here, "--floor", "fixed"]),
                Server("Starlette + bot.ask()", 1, [python, here, "--floor", "ask"]),
+               Server("the same, uvicorn's access log", 1, [python, here, "--floor", "ask-logged"]),
                Server("service, memory store", 1, chatbot),
                Server("service, memory, no access log", 1, [python, here, "--floor", "quiet"]),
                Server("service, Redis store", 1, [*chatbot, "--sessions", url]),
@@ -462,9 +476,11 @@ def main() -> None:
             server.stop()
         report(servers)
         by = {(s.name.removeprefix("service, ").removesuffix(" store"), s.workers): s for s in servers}
-        ratios(by, [("service, memory, 1 worker / Starlette + bot.ask(), 1 worker", ("memory", 1),
-                     ("Starlette + bot.ask()", 1)),
-                    ("the same, no access log / Starlette + bot.ask(), 1 worker", ("memory, no access log", 1),
+        ratios(by, [("service, memory, 1 worker / Starlette + bot.ask() with uvicorn's access log (both log)",
+                     ("memory", 1), ("the same, uvicorn's access log", 1)),
+                    ("service, memory, no access log / Starlette + bot.ask() (neither logs)",
+                     ("memory, no access log", 1), ("Starlette + bot.ask()", 1)),
+                    ("service, memory, 1 worker / Starlette + bot.ask(), 1 worker", ("memory", 1),
                      ("Starlette + bot.ask()", 1)),
                     ("service, Redis, 2 workers / service, Redis, 1 worker", ("Redis", 2), ("Redis", 1)),
                     ("service, Redis, 1 worker / Starlette + bot.ask(), 1 worker", ("Redis", 1),
@@ -489,9 +505,11 @@ def main() -> None:
         many.samples = [few, full]
         many.stop()
         print(f"\nmemory store, 1 worker, a few thousand conversations kept: {few.rate:,.0f} requests/s, "
-              f"p50 {few.p50:.1f} ms, p99 {few.p99:.1f} ms (p99 = {few.p99 / few.p50:.1f}x p50)")
+              f"p50 {few.p50:.1f} ms, p99 {few.p99:.1f} ms (p99 = {few.p99 / few.p50:.1f}x p50), "
+              f"{few.cpu_us:.0f} µs CPU per request; others {few.others:.2f} CPUs")
         print(f"the same, {args.sessions:,} more kept: {full.rate:,.0f} requests/s ({full.rate / few.rate:.2f}x), "
-              f"p50 {full.p50:.1f} ms, p99 {full.p99:.1f} ms (p99 = {full.p99 / full.p50:.1f}x p50); "
+              f"p50 {full.p50:.1f} ms, p99 {full.p99:.1f} ms (p99 = {full.p99 / full.p50:.1f}x p50), "
+              f"{full.cpu_us:.0f} µs CPU per request; others {full.others:.2f} CPUs; "
               f"{(after - before) * 1024 * 1024 / args.sessions:,.0f} bytes per conversation in the process")
         keys_before, used_before = redis_memory(url)
         store = Server("Redis store, sessions", 1, [*chatbot, "--sessions", url])
