@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
+import logging
 import os
 import shutil
 import signal
@@ -266,15 +267,22 @@ def test_connections_opened_at_once_are_spread_evenly_over_the_workers(service: 
     assert min(fewest) >= 25 and sum(fewest) >= 400, f"connections on the less used worker, burst by burst: {fewest}"
 
 
-def test_a_worker_that_cannot_listen_stops_the_service_rather_than_restarting(caplog: pytest.LogCaptureFixture) -> None:
+def test_a_worker_that_cannot_listen_stops_the_service_rather_than_restarting(
+        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each worker opens its own socket; if another program took the port after the supervisor's
     check, the worker says so and exits with uvicorn's start-up failure, which stops the service
     instead of restarting the worker twice a second for ever."""
     taken = _listen("127.0.0.1", 0)
+    logger = logging.getLogger("uvicorn.error")
+    # Other tests set up uvicorn's logging in this process (its level, handlers, propagation): rely on none of it.
+    monkeypatch.setattr(logger, "disabled", False)
+    caplog.set_level(logging.INFO, logger="uvicorn.error")
+    logger.addHandler(caplog.handler)
     try:
         with pytest.raises(SystemExit) as stopped:
             _worker_listen("127.0.0.1", taken.getsockname()[1])
     finally:
+        logger.removeHandler(caplog.handler)
         taken.close()
     assert stopped.value.code == STARTUP_FAILURE
     assert "cannot listen on 127.0.0.1:" in caplog.text
