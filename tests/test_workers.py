@@ -8,9 +8,11 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
+import logging
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -21,9 +23,11 @@ from typing import Any
 import httpx
 import pytest
 from redis_server import REDIS_SERVER, RedisServer, free_port
+from uvicorn.config import STARTUP_FAILURE
 
 from chatbot import Chatbot, Conversation
 from chatbot.shells.cli import main
+from chatbot.shells.server.app import _listen, _worker_listen
 
 pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="needs Debian's redis-server (apt-get install "
                                                               "redis-server); .ci/run installs it")
@@ -236,6 +240,52 @@ def test_200_concurrent_dialogues_over_2_workers_lose_no_turn(service: Service, 
     turns = [json.loads(store.hget("chatbot:" + session, "c"))["turns"] for session, _, _ in done]
     store.close()
     assert turns == [len(DIALOGUE)] * 200
+
+
+def test_connections_opened_at_once_are_spread_evenly_over_the_workers(service: Service) -> None:
+    """Bursts of keep-alive connections (a proxy filling its pool, a benchmark's clients) are
+    shared between the workers. On the one socket they all shared before, the worker that woke
+    first accepted most of a burst (of 10 bursts of 100, three to six left 10 or fewer to the
+    other worker; 45 of the benchmark's 50 went to one), and the other stood idle while it served
+    every request on them."""
+    def burst() -> int:
+        opened = [socket.create_connection(("127.0.0.1", service.port), timeout=10) for _ in range(100)]
+        for connection in opened:
+            connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        for connection in opened:  # answered: every connection has been accepted by a worker
+            assert connection.recv(4096).startswith(b"HTTP/1.1 200")
+        held = service.connections()
+        for connection in opened:
+            connection.close()
+        assert len(held) == 2 and sum(held.values()) >= 100, held
+        return min(held.values())
+
+    fewest = [burst() for _ in range(10)]
+    # The kernel picks a worker by a hash of each connection's addresses, so each holds 50 of a
+    # burst on average: under 25 has a chance of about 3 in 10 million, and fewer than 400 of the
+    # 1,000 connections on the less used worker over the 10 bursts far less.
+    assert min(fewest) >= 25 and sum(fewest) >= 400, f"connections on the less used worker, burst by burst: {fewest}"
+
+
+def test_a_worker_that_cannot_listen_stops_the_service_rather_than_restarting(
+        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each worker opens its own socket; if another program took the port after the supervisor's
+    check, the worker says so and exits with uvicorn's start-up failure, which stops the service
+    instead of restarting the worker twice a second for ever."""
+    taken = _listen("127.0.0.1", 0)
+    logger = logging.getLogger("uvicorn.error")
+    # Other tests set up uvicorn's logging in this process (its level, handlers, propagation): rely on none of it.
+    monkeypatch.setattr(logger, "disabled", False)
+    caplog.set_level(logging.INFO, logger="uvicorn.error")
+    logger.addHandler(caplog.handler)
+    try:
+        with pytest.raises(SystemExit) as stopped:
+            _worker_listen("127.0.0.1", taken.getsockname()[1])
+    finally:
+        logger.removeHandler(caplog.handler)
+        taken.close()
+    assert stopped.value.code == STARTUP_FAILURE
+    assert "cannot listen on 127.0.0.1:" in caplog.text
 
 
 def test_turns_sent_at_once_to_one_conversation_on_both_workers_are_all_kept(

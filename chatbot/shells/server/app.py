@@ -278,7 +278,7 @@ def check_store(settings: Settings) -> str | None:
 
 def serve(bot: Chatbot, settings: Settings | None = None, *, log_level: str = "info") -> None:
     """Run the service with uvicorn until interrupted: in this process, or as `settings.workers`
-    processes on one socket (each loads the bot; uvicorn restarts one that dies). Raises InputError
+    processes on one port (each loads the bot; uvicorn restarts one that dies). Raises InputError
     if it cannot listen or the session store cannot serve."""
     settings = settings or bot.settings
     warning = check_store(settings)
@@ -298,10 +298,48 @@ def serve(bot: Chatbot, settings: Settings | None = None, *, log_level: str = "i
     logger.info("Chatbot service on http://%s:%d (widget demo at /, API description at /openapi.json); "
                 "%s, sessions in %s; Ctrl+C stops it", address, port,
                 "1 process" if settings.workers == 1 else f"{settings.workers} workers", _store_name(settings))
-    if settings.workers == 1:
+    run(config, listener)
+
+
+def run(config: uvicorn.Config, listener: socket.socket) -> None:
+    """Serve `config` on `listener` until interrupted: in this process, or as `config.workers`
+    processes under uvicorn's supervisor. On Linux, each worker listens on a socket of its own on
+    the same port (SO_REUSEPORT), among which the kernel spreads new connections evenly: on one
+    socket they all share, the worker that woke first accepted every connection waiting (45 of a
+    burst of 50), and the others stood idle. The benchmark serves its floors through here too."""
+    if config.workers == 1:
         uvicorn.Server(config).run(sockets=[listener])
-    else:
-        Multiprocess(config, sockets=[listener]).run()
+        return
+    sockets: list[Any] = [listener]
+    if SPREAD_CONNECTIONS:
+        host, port = listener.getsockname()[:2]
+        listener.close()  # it showed the port is free and resolved port 0; each worker opens its own
+        sockets = [WorkerListener(host, port)]
+    Multiprocess(config, sockets=sockets).run()
+
+
+SPREAD_CONNECTIONS = sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
+"""Whether workers get listening sockets of their own: elsewhere SO_REUSEPORT does not balance."""
+
+
+@dataclass(frozen=True)
+class WorkerListener:
+    """In uvicorn's list of sockets, the place of the one each worker opens for itself when it is
+    unpickled in the new process (uvicorn starts every worker, and every replacement, fresh)."""
+
+    host: str
+    port: int
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _worker_listen, (self.host, self.port)
+
+
+def _worker_listen(host: str, port: int) -> socket.socket:
+    try:
+        return _listen(host, port, reuse_port=True)
+    except InputError as error:  # another program took the port since the check
+        logging.getLogger("uvicorn.error").error("chatbot: error: %s", error)
+        sys.exit(STARTUP_FAILURE)  # tells the supervisor to stop rather than restart this worker for ever
 
 
 def _store_name(settings: Settings) -> str:
@@ -333,16 +371,19 @@ def server_config(app: Any, settings: Settings, *, log_level: str = "info", **op
     return GuardedConfig(app, settings, log_level=log_level, **{**defaults, **options})
 
 
-def _listen(host: str, port: int) -> socket.socket:
+def _listen(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
     """A listening socket, so a busy port or bad address is our clear error rather than a crash.
     It is made with protocol IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say
     so, and without it every response after the first on a kept-alive connection waited about
-    40 ms for the client's delayed ACK (uvicorn writes the headers and the body separately)."""
+    40 ms for the client's delayed ACK (uvicorn writes the headers and the body separately).
+    `reuse_port`: one of the workers' sockets on the same port (SO_REUSEPORT)."""
     if not 0 <= port <= 65535:
         raise InputError(f"port must be between 0 and 65535, not {port}")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
         listener.bind((host, port))
     except OSError as error:
