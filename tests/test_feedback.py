@@ -56,7 +56,13 @@ def test_a_rating_is_accepted_counted_and_logged_with_the_answer(served: tuple[h
     assert set(down) == {"time", "question", "reply_intent", "score", "rating"}
     assert (down["question"], down["rating"]) == ("how long does the training take?", "down")
     assert (up["reply_intent"], up["score"], up["rating"]) == ("list_skills", 1.0, "up")
-    samples = scrape(client)
+    deadline = time.monotonic() + 2  # a request is counted once its response is sent: maybe after the client has it
+    while True:
+        samples = scrape(client)
+        counted = value(samples, "chatbot_requests_total", route="/v1/feedback", method="POST", status="202")
+        if counted == 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
     assert value(samples, "chatbot_feedback_total", rating="down") == 1
     assert value(samples, "chatbot_feedback_total", rating="up") == 1
     assert value(samples, "chatbot_requests_total", route="/v1/feedback", method="POST", status="202") == 2
