@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from ..content.model import Action, AnswerKind, Content, Item
 from ..settings import Tuning
-from ..understanding.parse import Candidate, Detail, Parse
+from ..understanding.parse import Candidate, Detail, Parse, Refers
 from .conversation import Choice, Conversation
 
 OVERVIEW_LISTS = 3
@@ -155,7 +155,7 @@ class _Policy:
             moved = self._move(parse, state, best)
             if moved is not None:
                 return moved
-        if state.item and parse.refers and not self._self_contained(best):
+        if state.item and parse.refers and not self._self_contained(best, parse.refers):
             item = self.content.item(state.item)
             follow = best if best is not None else Candidate(self.content.answering[item.id], self.tuning.threshold, "")
             return self._explain(item, follow, state, f"a question about {item.id}", detail=Detail.LONG,
@@ -196,12 +196,14 @@ class _Policy:
         return next((c for c in parse.candidates if intents[c.intent].answer is not AnswerKind.FOLLOWUP
                      and c.score >= self.tuning.threshold), None)
 
-    def _self_contained(self, best: Candidate | None) -> bool:
+    def _self_contained(self, best: Candidate | None, refers: Refers = Refers.NO) -> bool:
         """True when the best candidate answers the question on its own, with confidence: then it
-        wins over anything the conversation might suggest."""
+        wins over anything the conversation might suggest. Small talk never does over a bare
+        question about the current item ("who with?" is not "who are you?")."""
         if best is None or best.score < self.tuning.context_confident:
             return False
-        return self.content.intents[best.intent].answer is not AnswerKind.FOLLOWUP
+        answer = self.content.intents[best.intent].answer
+        return answer is not AnswerKind.FOLLOWUP and not (refers is Refers.QUESTION and answer is AnswerKind.TEXT)
 
     def _move(self, parse: Parse, state: Conversation, best: Candidate | None) -> Decision | None:
         """A step to a neighbouring item ("the one after inventory", "what precedes it"), from the
@@ -313,7 +315,8 @@ class _Policy:
             state = replace(state, item=parse.items[0])
         named = parse.categories[0] if parse.categories else None
         current = content.items.get(state.item) if state.item else None
-        if named and (current is None or walking and current.category != named):  # "back to the skills"
+        if named and (current is None or walking and (current.category != named or not parse.singular)):
+            # "back to the skills" after a skill, or after a duty: the list; "the previous skill" moves
             listing = Candidate(content.list_intents[named], candidate.score, candidate.example)
             return self._answer(Rule.FOLLOW_UP, listing, parse, state, candidates, context=f"the list of the {named}")
         if current is None:

@@ -6,7 +6,7 @@ english.yaml; the policy reads the cues from the parse, never the words.
 
 from __future__ import annotations
 
-from .parse import Mention, Move
+from .parse import Mention, Move, Refers
 from .text import STOP_WORDS, TABLE, normalize
 
 
@@ -47,20 +47,23 @@ def find_move(tokens: tuple[str, ...], mentions: tuple[Mention, ...], category_w
     return None
 
 
-def refers_back(plain: tuple[str, ...], mentions: tuple[Mention, ...]) -> bool:
-    """True when the question points back at what was just discussed and names nothing itself:
-    it uses a pointer ("what is it looking for?") or asks only for more ("for example?").
-    `plain` are its words before concepts were read."""
+def refers_back(plain: tuple[str, ...], mentions: tuple[Mention, ...]) -> Refers:
+    """Whether the question points back at what was just discussed and names nothing itself:
+    it uses a pointer ("what is it looking for?") or asks only for more ("for example?"), or it is
+    a bare question word and a word or two ("who with?"). `plain` are its words before concepts
+    were read."""
     if any(m.items or m.gap or m.position is not None for m in mentions):
-        return False
+        return Refers.NO
     content = [t for t in plain if t not in STOP_WORDS]
-    if any(t in BACK_REFERENCES for t in plain) or bool(content) and all(t in ELLIPTICAL for t in content):
-        return True
-    # "what methods?", "who awards", "what kind of faults?": a bare question word and a word or two
+    # "what methods?", "who awards", "with who?": a bare question word and a word or two
     own = [t for t in content if t not in FRAMING and t not in QUESTION_WORDS]
     addressed = "you" in plain or "your" in plain  # "who are you?" asks about the bot
-    return bool(plain) and plain[0] in QUESTION_WORDS and len(own) <= 2 and not addressed \
-        and not any(m.token for m in mentions)
+    opening = plain[:2] if plain[:1] and plain[0] in STOP_WORDS else plain[:1]
+    if QUESTION_WORDS & set(opening) and len(own) <= 2 and not addressed and not any(m.token for m in mentions):
+        return Refers.QUESTION
+    if any(t in BACK_REFERENCES for t in plain) or bool(content) and all(t in ELLIPTICAL for t in content):
+        return Refers.POINTER
+    return Refers.NO
 
 
 def describes_one(tokens: tuple[str, ...], mentions: tuple[Mention, ...]) -> bool:

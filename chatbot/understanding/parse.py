@@ -13,6 +13,16 @@ from dataclasses import dataclass
 from .evidence import Found
 
 
+class Refers(enum.IntEnum):
+    """How a question points back at what was just discussed (false when it does not)."""
+
+    NO = 0
+    POINTER = 1
+    """With a pointer or a request for more: "what is it for?", "for example?"."""
+    QUESTION = 2
+    """A bare question word and a word or two: "who with?", "what methods?" (never small talk)."""
+
+
 class Detail(enum.Enum):
     """How much the question asks for."""
 
@@ -110,8 +120,8 @@ class Parse:
     """The items the question's words point at, best first, when it names no item itself."""
     move: Move | None = None
     """A step to a neighbouring item ("the one after inventory", "what precedes it")."""
-    refers: bool = False
-    """True when the question points back at what was just discussed ("what is it for?") and names nothing."""
+    refers: Refers = Refers.NO
+    """Whether the question points back at what was just discussed ("what is it for?") and names nothing."""
     slots: tuple[str, ...] = ()
     """Categories a word of the question points at without naming an item ("in general": the topics)."""
     singular: bool = False
