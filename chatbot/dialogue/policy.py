@@ -408,34 +408,36 @@ class _Policy:
                          "", (item,))
 
     def _linked(self, parse: Parse, state: Conversation) -> Candidate | None:
+        """An item linked to the current one (see_also, either way), when the question asks for
+        the other side of the link: by a slot word or by naming a list in the singular."""
+        if state.item is None or parse.items or parse.move:
+            return None
+        current = self.content.item(state.item)
+        return self._linked_by_slot(parse, current) or self._linked_by_list(parse, current)
+
+    def _linked_by_slot(self, parse: Parse, current: Item) -> Candidate | None:
+        """"Any general tips?" after a skill: the one item it links to in the slot a word points at."""
+        linked = [i for i in current.see_also if self.content.items[i].category in parse.slots]
+        return self._about(linked[0], parse) if len(linked) == 1 else None
+
+    def _linked_by_list(self, parse: Parse, current: Item) -> Candidate | None:
         """"And the duty version?" after a skill: the one item of the list named in the singular
-        that the current item is linked to (see_also, either way); "any general tips?" after a skill:
-        the one item it links to in the slot a word points at."""
+        that the current item is linked to; "the skill", just after one: that one, not the list."""
         content = self.content
-        if parse.slots and not parse.items and state.item is not None and not parse.move:
-            current = content.item(state.item)  # "just general tips", "techniques to get better at it?"
-            linked = [i for i in current.see_also if content.items[i].category in parse.slots]
-            if len(linked) == 1:
-                score = max(self.tuning.threshold, parse.best.score if parse.best else 0.0)
-                return Candidate(content.answering[linked[0]], score, "", (linked[0],))
-        if not parse.singular or parse.items or parse.move or parse.place or state.item is None:
+        if not parse.singular or parse.place or parse.categories[0] not in content.lists:
             return None
-        current = content.item(state.item)
         category = parse.categories[0]
-        if category not in content.lists:
-            return None
-        if current.category == category:  # "the skill", just after one: that one, not the list
+        if current.category == category:
             best = parse.best
-            if best is None or best.intent != content.list_intents[category]:
-                return None
-            return Candidate(content.answering[current.id], max(self.tuning.threshold, best.score), "", (current.id,))
+            return self._about(current.id, parse) if best is not None and best.intent == content.list_intents[category] else None
         both = {i for i in current.see_also if content.items[i].category == category}
         both |= {i.id for i in content.items.values() if i.category == category and current.id in i.see_also}
-        if len(both) != 1:
-            return None
-        item = both.pop()
+        return self._about(both.pop(), parse) if len(both) == 1 else None
+
+    def _about(self, item: str, parse: Parse) -> Candidate:
+        """An answer about `item` that the conversation implies, as sure as the question's best reading."""
         score = max(self.tuning.threshold, parse.best.score if parse.best else 0.0)
-        return Candidate(content.answering[item], score, "", (item,))
+        return Candidate(self.content.answering[item], score, "", (item,))
 
     def _kind_of(self, option: Choice) -> str | None:
         """The category an option answers from."""
