@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -44,3 +45,26 @@ def test_the_library_and_its_log_work_without_fcntl(tmp_path: Path) -> None:
     assert result["reply"]["intent"] == "list_skills"
     [entry] = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
     assert entry["question"] == "what is the salary"
+
+
+SEEDED = """
+import sys
+from pathlib import Path
+from chatbot import Chatbot
+from chatbot.tools.evaluation import load_cases
+bot = Chatbot.load()
+for case in load_cases(Path(sys.argv[1])):
+    reply = bot.ask(case.question)
+    print(reply.intent, reply.item, repr(reply.confidence))
+"""
+
+
+def test_every_process_gives_the_same_answers_whatever_its_hash_seed() -> None:
+    """Each server worker is a process of its own: one question must get the same answer, to the
+    last digit of its confidence, from every one of them (sets iterate in a per-process order)."""
+    questions = ROOT / "tests" / "data" / "writers" / "round2" / "situations.yaml"
+    answers = [subprocess.run([sys.executable, "-c", SEEDED, str(questions)], capture_output=True, text=True,
+                              timeout=120, cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": seed}, check=True).stdout
+               for seed in ("1", "2", "3")]
+    assert len(answers[0].splitlines()) > 200
+    assert answers[0] == answers[1] == answers[2]

@@ -78,6 +78,8 @@ class IntentMatcher:
     concept_slots: dict[str, str] = field(default_factory=dict)
     """Concept word -> the category of the one slot intent whose examples use it ("general" ->
     topics): a question with that word about an item may mean the item linked to it there."""
+    singular_nouns: frozenset[str] = frozenset()
+    """The categories' nouns in the singular, as written ("skill", "duty"): "the duty one" asks for one."""
 
     @classmethod
     def build(cls, content: Content, tuning: Tuning) -> IntentMatcher:
@@ -97,7 +99,8 @@ class IntentMatcher:
                  for t in normalize(noun) if len(normalize(noun)) == 1}  # "skill", not "fact about the role"
         matcher = cls(lexicon, content, tuning, evidence, order={i.name: rank for rank, i in enumerate(ties)},
                       category_words=frozenset(nouns | set(lexicon.categories)),
-                      concept_slots=_concept_slots(content, concepts))
+                      concept_slots=_concept_slots(content, concepts),
+                      singular_nouns=frozenset(c.noun.casefold() for c in content.categories.values()))
         # Items of a category no intent takes as a slot (the role's facets) read as themselves, and
         # the intent that answers one gets it as an example of its own; items of slotted
         # categories all read as their category's sentinel.
@@ -127,7 +130,7 @@ class IntentMatcher:
         self.unknown_weight = math.log(total / 2)
         index: dict[str, list[int]] = defaultdict(list)
         for position, example in enumerate(self.examples):
-            example.norm = math.sqrt(sum(self.idf[t] ** 2 for t in example.tokens))
+            example.norm = math.sqrt(sum(self.idf[t] ** 2 for t in sorted(example.tokens)))
             for token in example.tokens:
                 index[token].append(position)
         self.index = dict(index)
@@ -186,7 +189,7 @@ class IntentMatcher:
         dyslexic. Would that...")."""
         if len(pieces) == 1:
             return readings
-        opener = " ".join(text.split()[1:]).strip(" ,.!:;-")
+        opener = _after_first_word(text)
         asking = [reading for piece, reading in zip(pieces[1:], readings[1:], strict=True)
                   if asks(piece) and piece != opener]  # in one sentence, its clauses ("..., what skills...")
         if not any(r.mentions or self.category_words & set(r.tokens) for r in asking) \
@@ -289,8 +292,7 @@ class IntentMatcher:
         categories = tuple(dict.fromkeys(self.lexicon.categories[t] for n, t in enumerate(tokens)
                                          if t in self.lexicon.categories and not turned_down(tokens, n)))
         named = tuple(m.items for m in mentions if m.items and not turned_down(tokens, m.start))
-        nouns = {category.noun.casefold() for category in self.content.categories.values()}
-        singular = bool(categories) and bool(nouns & set(words(text)))
+        singular = bool(categories) and not self.singular_nouns.isdisjoint(words(text))
         pick = next((PICK_WORDS[t] for t in tokens if t in PICK_WORDS), None)
         if pick is None and tokens in (("1",), ("2",)):
             pick = int(tokens[0])
@@ -330,16 +332,17 @@ class IntentMatcher:
         """Cosine similarity of masked tokens to every example that shares a telling word with
         them, by example index: the one similarity the matcher ranks by and `validate` checks
         examples with."""
-        tokens = set(masked)
+        tokens = sorted(set(masked))  # summed in one order: the same scores whatever the hash seed
         weights = {t: self.idf.get(t) or self._unknown(t) for t in tokens}
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-        telling = {t for t in tokens if t in self.index and t not in self.common}
+        telling = [t for t in tokens if t in self.index and t not in self.common]
         dots: dict[int, float] = defaultdict(float)
         for token in telling or tokens:
             weight = weights[token] ** 2
             for position in self.index.get(token, ()):
                 dots[position] += weight
-        function_words = [(t, weights[t] ** 2) for t in tokens - telling if t in self.index] if telling else []
+        function_words = [(t, weights[t] ** 2) for t in tokens if t in self.index and t not in telling] \
+            if telling else []
         scores = {}
         for position, dot in dots.items():
             example = self.examples[position]
@@ -409,12 +412,17 @@ def piece_weights(text: str, pieces: list[str], tuning: Tuning) -> list[float]:
     if len(pieces) == 1:
         return [1.0]
     if len(sentences(text)) <= 1:  # one sentence: its clauses count a little less than the whole
-        opener = " ".join(text.split()[1:]).strip(" ,.!:;-")
+        opener = _after_first_word(text)
         return [1.0] + [1.0 if piece == opener else tuning.clause for piece in pieces[1:]]
     asking = [asks(piece) for piece in pieces]
     if not any(asking[1:]):
         return [1.0] + [tuning.statement if "?" in text else 1.0] * (len(pieces) - 1)
     return [tuning.whole_message] + [1.0 if ask else tuning.statement for ask in asking[1:]]
+
+
+def _after_first_word(text: str) -> str:
+    """The message without its first word: the piece `text.focus` makes of "So, what skills...?"."""
+    return " ".join(text.split()[1:]).strip(" ,.!:;-")
 
 
 def asks(piece: str) -> bool:
