@@ -29,6 +29,8 @@ WHOLE_MESSAGE_ONLY = frozenset({AnswerKind.TEXT, AnswerKind.FOLLOWUP})
 """Answers that one sentence of a longer message cannot win on its own."""
 BACK_REFERENCES = frozenset({"that", "it", "this", "those", "them", "these"})
 """Words with which one sentence of a message points at another: such a sentence is not read alone."""
+NOT_BACK = frozenset({"job", "technician", "say", "mention", "suggest", "recommend"})
+"""Words after "it" or "this" that make it the job or the guide, not another sentence ("does it say")."""
 MORE_WORDS = frozenset({"more"})
 """Words that ask for the longer answer ("tell me more about teamwork")."""
 PICK_WORDS = {"1st": 1, "2nd": 2}
@@ -154,8 +156,8 @@ class IntentMatcher:
         weights = piece_weights(text, pieces, self.tuning)
         best: dict[str, Candidate] = {}
         for number, reading in enumerate(readings):
-            if number and not reading.mentions and BACK_REFERENCES & set(reading.tokens):
-                continue  # "..., what does that mean": not a question alone
+            if number and self._leans_on_another(reading):
+                continue  # "..., what does that mean", "what does that duty involve": not a question alone
             fragment = number and len(set(reading.tokens) - STOP_WORDS) < 2  # "..., like the definition"
             piece_weight = weights[number]
             for masked, mentions, weight in self._interpretations(reading):
@@ -211,10 +213,21 @@ class IntentMatcher:
             kept.append(reading)
         return kept
 
+    def _leans_on_another(self, reading: Reading) -> bool:
+        """Whether one sentence of a message only makes sense with another: it names no item and
+        has a pointer, on its own or before a list's name ("that duty"; "skills for this" stands)."""
+        tokens = reading.tokens
+        if any(m.items or m.gap for m in reading.mentions):
+            return False
+        if not reading.mentions:
+            return not BACK_REFERENCES.isdisjoint(tokens)
+        return any(token in BACK_REFERENCES and tokens[n + 1] in self.category_words
+                   for n, token in enumerate(tokens[:-1]))
+
     def _points_back(self, tokens: tuple[str, ...]) -> bool:
         """Whether a sentence points back at another ("would that help?", "what is this duty?"), not
-        just at the job ("what is this job?")."""
-        return any(token in BACK_REFERENCES and (n + 1 == len(tokens) or tokens[n + 1] not in ("job", "technician"))
+        just at the job ("what is this job?") or the guide ("which subjects does it say...?")."""
+        return any(token in BACK_REFERENCES and (n + 1 == len(tokens) or tokens[n + 1] not in NOT_BACK)
                    for n, token in enumerate(tokens))
 
     def _evidence(self, reading: Reading) -> tuple[Found, ...]:
