@@ -104,6 +104,9 @@ class Tuning:
     doubt_coverage: float = 0.3
     describe_min: float = 0.06
     """The least evidence for picking an item of the list in view by describing it ("the detail one")."""
+    detail_ratio: float = 0.7
+    """A short question naming something ("like reports?") is about the current item when the
+    item's own texts are at least this share of the named item's evidence for its words."""
     named_order_ratio: float = 1.8
     """Of two items a question names for one slot, the second comes first when its evidence is this
     many times the first's ("the duty of inspection of final products")."""

@@ -118,3 +118,13 @@ def test_every_suggestion_in_the_data_stands_on_its_own(bot):
     suggestions |= {item.ask for item in bot.content.items.values()}
     unanswered = [s for s in sorted(suggestions) if bot.ask(s).fallback]
     assert not unanswered
+
+
+def test_in_a_long_message_a_sentence_that_leans_on_another_is_not_read_alone(bot):
+    """'What does that duty involve?' points back at the sentence that names the duty: the answer
+    is that duty, not the list of duties."""
+    reply = bot.ask("My gran worked in a shoe factory. When a technician looks at finished products, are they "
+                    "checking them against standards? What does that duty involve?")
+    assert reply.item == "duty.inspecting-products"
+    assert bot.ask("I'm leaning towards manufacturing. For the education step, which subjects does it say "
+                   "I should focus on?").item == "step.education"

@@ -41,6 +41,29 @@ def test_why_and_pronouns_use_the_current_item(chat):
     assert chat("do i need it?").item == "skill.teamwork"
 
 
+def test_a_bare_question_about_the_current_item_is_not_small_talk(chat):
+    chat("tell me about teamwork")
+    reply = chat("with who?")
+    assert reply.item == "skill.teamwork" and reply.intent == "explain_skill"
+    assert chat("who are you?").intent == "identity"
+
+
+def test_a_detail_of_the_current_item_stays_on_it_unless_the_question_names_another(chat):
+    chat("tell me about communication skills")
+    detail = chat("like reports?")
+    assert detail.item == "skill.communication" and detail.context == "a detail of skill.communication"
+    assert detail.confidence <= 0.75
+    assert chat("what about teamwork?").item == "skill.teamwork"
+
+
+def test_back_to_a_list_in_the_plural_is_the_list_even_from_one_of_its_items(chat):
+    chat("what skills do I need")
+    assert chat("the fifth").item == "skill.teamwork"
+    assert chat("back to the skills please").intent == "list_skills"
+    chat("the fifth")
+    assert chat("the previous skill").item == "skill.problem-solving"
+
+
 def test_picking_from_the_last_list(chat):
     chat("what skills do i need")
     assert chat("number 2").item == "skill.communication"

@@ -155,7 +155,13 @@ class _Policy:
             moved = self._move(parse, state, best)
             if moved is not None:
                 return moved
-        if state.item and parse.refers and not self._self_contained(best, parse.refers):
+        if state.item and parse.refers is Refers.DETAIL and self._detail_of_current(parse, state.item):
+            item = self.content.item(state.item)
+            follow = Candidate(self.content.answering[item.id], max(self.tuning.threshold, best.score if best else 0.0), "")
+            return self._explain(item, follow, state, f"a detail of {item.id}", detail=Detail.LONG,
+                                 confidence=follow.score)
+        if state.item and parse.refers in (Refers.POINTER, Refers.QUESTION) \
+                and not self._self_contained(best, parse.refers):
             item = self.content.item(state.item)
             follow = best if best is not None else Candidate(self.content.answering[item.id], self.tuning.threshold, "")
             return self._explain(item, follow, state, f"a question about {item.id}", detail=Detail.LONG,
@@ -195,6 +201,15 @@ class _Policy:
         intents = self.content.intents
         return next((c for c in parse.candidates if intents[c.intent].answer is not AnswerKind.FOLLOWUP
                      and c.score >= self.tuning.threshold), None)
+
+    def _detail_of_current(self, parse: Parse, current: str) -> bool:
+        """Whether the current item's own texts are nearly as good evidence for the question's
+        words as any item it names (`detail_ratio`): "what kind of faults?" after testing equipment is about its
+        faults, "what about teamwork?" after communication is about teamwork."""
+        score = {found.item: found.score for found in parse.evidence}
+        named = {item for items in parse.named for item in items} - {current}
+        ratio = self.tuning.detail_ratio
+        return current in score and all(score[current] >= ratio * score.get(item, 0.0) for item in named)
 
     def _self_contained(self, best: Candidate | None, refers: Refers = Refers.NO) -> bool:
         """True when the best candidate answers the question on its own, with confidence: then it

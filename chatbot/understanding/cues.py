@@ -20,6 +20,8 @@ ELLIPTICAL = _stems(TABLE["elliptical"])
 FRAMING = _stems(TABLE["framing"]) | STOP_WORDS
 NEGATIONS = _stems(TABLE["negations"])
 QUESTION_WORDS = _stems(["what", "who", "which", "why", "how", "where", "when"])
+DETAIL_OPENERS = _stems(["like", "any"])
+"""Words that open a question about a detail as well as question words do ("like reports?")."""
 REACH = 4
 """How many words after a direction word its anchor may be ("after the teamwork skill")."""
 
@@ -52,14 +54,18 @@ def refers_back(plain: tuple[str, ...], mentions: tuple[Mention, ...]) -> Refers
     it uses a pointer ("what is it looking for?") or asks only for more ("for example?"), or it is
     a bare question word and a word or two ("who with?"). `plain` are its words before concepts
     were read."""
-    if any(m.items or m.gap or m.position is not None for m in mentions):
+    if any(m.gap or m.position is not None for m in mentions):
         return Refers.NO
     content = [t for t in plain if t not in STOP_WORDS]
     # "what methods?", "who awards", "with who?": a bare question word and a word or two
     own = [t for t in content if t not in FRAMING and t not in QUESTION_WORDS]
     addressed = "you" in plain or "your" in plain  # "who are you?" asks about the bot
     opening = plain[:2] if plain[:1] and plain[0] in STOP_WORDS else plain[:1]
-    if QUESTION_WORDS & set(opening) and len(own) <= 2 and not addressed and not any(m.token for m in mentions):
+    asks = bool(QUESTION_WORDS & set(opening)) or bool(plain) and plain[0] in DETAIL_OPENERS  # not "I like..."
+    bare = asks and len(own) <= 2 and not addressed
+    if any(m.items for m in mentions):
+        return Refers.DETAIL if bare else Refers.NO
+    if bare and QUESTION_WORDS & set(opening) and not any(m.token for m in mentions):
         return Refers.QUESTION
     if any(t in BACK_REFERENCES for t in plain) or bool(content) and all(t in ELLIPTICAL for t in content):
         return Refers.POINTER

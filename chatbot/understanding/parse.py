@@ -21,6 +21,9 @@ class Refers(enum.IntEnum):
     """With a pointer or a request for more: "what is it for?", "for example?"."""
     QUESTION = 2
     """A bare question word and a word or two: "who with?", "what methods?" (never small talk)."""
+    DETAIL = 3
+    """The same shape naming something: "what kind of faults?", "like reports?": a detail of the
+    current item when its own texts are the best evidence for the words, else what it names."""
 
 
 class Detail(enum.Enum):
