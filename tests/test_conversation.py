@@ -48,6 +48,19 @@ def test_a_bare_question_about_the_current_item_is_not_small_talk(chat):
     assert chat("who are you?").intent == "identity"
 
 
+def test_small_talk_that_points_back_is_still_small_talk(chat):
+    chat("what is step 3")
+    assert chat("ok that's enough, bye").intent == "goodbye"
+    chat("what is step 3")
+    assert chat("thanks that's grand").intent == "thanks"
+
+
+def test_a_text_speak_one_after_an_ordinal_picks_from_the_list(chat):
+    chat("wat r the duties")
+    assert chat("n the 2nd 1?").item == "duty.quality-control"
+    assert chat("what's the step after certification").item == "step.production-stages"
+
+
 def test_a_detail_of_the_current_item_stays_on_it_unless_the_question_names_another(chat):
     chat("tell me about communication skills")
     detail = chat("like reports?")

@@ -213,11 +213,16 @@ class _Policy:
 
     def _self_contained(self, best: Candidate | None, refers: Refers = Refers.NO) -> bool:
         """True when the best candidate answers the question on its own, with confidence: then it
-        wins over anything the conversation might suggest. Small talk never does over a bare
-        question about the current item ("who with?" is not "who are you?")."""
-        if best is None or best.score < self.tuning.context_confident:
+        wins over anything the conversation might suggest. Small talk does from the threshold over a
+        mere pointer ("ok that's enough, bye"), never over a bare question about the current item
+        ("who with?" is not "who are you?")."""
+        if best is None:
             return False
         answer = self.content.intents[best.intent].answer
+        if answer is AnswerKind.TEXT and refers is Refers.POINTER:  # "ok that's enough, bye"
+            return best.score >= self.tuning.threshold
+        if best.score < self.tuning.context_confident:
+            return False
         return answer is not AnswerKind.FOLLOWUP and not (refers is Refers.QUESTION and answer is AnswerKind.TEXT)
 
     def _move(self, parse: Parse, state: Conversation, best: Candidate | None) -> Decision | None:

@@ -205,6 +205,8 @@ class Lexicon:
         if place is None and not (token.isdigit() and len(token) <= 6 and alone):
             return None
         place = place if place is not None else int(token)
+        if nxt == "1" and not token.isdigit():
+            nxt = "one"  # text-speak: "the 2nd 1"
         if nxt in self.categories:
             return self._at_position(i, i + 2, self.categories[nxt], place)
         if token in LAST_WORDS and nxt != "one" and len(tokens) > 2:  # "the last one" or "the last" picks;
