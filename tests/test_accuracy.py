@@ -69,6 +69,8 @@ FLOORS = {  # per set, a little under today's figure: a regression check, not th
                "british": 0.92, "long": 0.78},
     "round3": {"indirect": 0.75, "situations": 0.84, "nonnative": 0.90, "textspeak": 0.89, "terse": 0.91,
                "british": 0.90, "long": 0.79},
+    "round4": {"indirect": 0.67, "situations": 0.81, "nonnative": 0.80, "textspeak": 0.84, "terse": 0.87,
+               "british": 0.85, "long": 0.72},
 }
 
 
@@ -97,7 +99,7 @@ def test_a_confident_answer_is_nearly_always_right(bot):
     from chatbot.tools.evaluation import evaluate_files
 
     answered, right = evaluate_files(bot, all_labelled_files()).right_above(0.8)
-    assert answered >= 3000 and right >= 0.975  # 97.8% today; the goal is 98%
+    assert answered >= 4000 and right >= 0.975  # 97.9% of 4,137 today; the goal is 98%
 
 
 def test_no_labelled_question_is_copied_into_the_data(bot):
@@ -113,4 +115,4 @@ def test_no_labelled_question_is_copied_into_the_data(bot):
                   for _, turns in load_dialogues(path) for t in turns]
     same = [q for q in questions if len(normalize(q)) >= 4 and normalize(q) in ours]
     assert not [q for q in same if len(normalize(q)) > 6], same
-    assert len(same) / len(questions) < 0.01, same  # 33 of 4,053 today
+    assert len(same) / len(questions) < 0.01, same
