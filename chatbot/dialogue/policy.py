@@ -155,17 +155,9 @@ class _Policy:
             moved = self._move(parse, state, best)
             if moved is not None:
                 return moved
-        if state.item and parse.refers is Refers.DETAIL and self._detail_of_current(parse, state.item):
-            item = self.content.item(state.item)
-            follow = Candidate(self.content.answering[item.id], max(self.tuning.threshold, best.score if best else 0.0), "")
-            return self._explain(item, follow, state, f"a detail of {item.id}", detail=Detail.LONG,
-                                 confidence=follow.score)
-        if state.item and parse.refers in (Refers.POINTER, Refers.QUESTION) \
-                and not self._self_contained(best, parse.refers):
-            item = self.content.item(state.item)
-            follow = best if best is not None else Candidate(self.content.answering[item.id], self.tuning.threshold, "")
-            return self._explain(item, follow, state, f"a question about {item.id}", detail=Detail.LONG,
-                                 confidence=max(follow.score, self.tuning.threshold))
+        about_current = self._about_current(parse, state, best)
+        if about_current is not None:
+            return about_current
         if best is not None and best.score < self.tuning.threshold and self._names_it(best, parse):
             return self._answer(Rule.NAMED, best, parse, state, candidates)
         if best is None or best.score < self.tuning.threshold:
@@ -201,6 +193,25 @@ class _Policy:
         intents = self.content.intents
         return next((c for c in parse.candidates if intents[c.intent].answer is not AnswerKind.FOLLOWUP
                      and c.score >= self.tuning.threshold), None)
+
+    def _about_current(self, parse: Parse, state: Conversation, best: Candidate | None) -> Decision | None:
+        """A question that points back at the current item ("what is it for?", "who with?") or
+        asks about a detail of it ("like reports?"): the current item's longer answer."""
+        if state.item is None or not parse.refers:
+            return None
+        item = self.content.item(state.item)
+        if parse.refers is Refers.DETAIL:
+            if not self._detail_of_current(parse, item.id):
+                return None
+            follow = Candidate(self.content.answering[item.id], best.score if best else 0.0, "")
+            context = f"a detail of {item.id}"
+        elif self._self_contained(best, parse.refers):
+            return None
+        else:
+            follow = best or Candidate(self.content.answering[item.id], self.tuning.threshold, "")
+            context = f"a question about {item.id}"
+        return self._explain(item, follow, state, context, detail=Detail.LONG,
+                             confidence=max(follow.score, self.tuning.threshold))
 
     def _detail_of_current(self, parse: Parse, current: str) -> bool:
         """Whether the current item's own texts are nearly as good evidence for the question's
@@ -448,8 +459,8 @@ class _Policy:
             return None
         category = parse.categories[0]
         if current.category == category:
-            best = parse.best
-            return self._about(current.id, parse) if best is not None and best.intent == content.list_intents[category] else None
+            listed = parse.best is not None and parse.best.intent == content.list_intents[category]
+            return self._about(current.id, parse) if listed else None
         both = {i for i in current.see_also if content.items[i].category == category}
         both |= {i.id for i in content.items.values() if i.category == category and current.id in i.see_also}
         return self._about(both.pop(), parse) if len(both) == 1 else None

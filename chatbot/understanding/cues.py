@@ -61,11 +61,12 @@ def refers_back(plain: tuple[str, ...], mentions: tuple[Mention, ...]) -> Refers
     own = [t for t in content if t not in FRAMING and t not in QUESTION_WORDS]
     addressed = "you" in plain or "your" in plain  # "who are you?" asks about the bot
     opening = plain[:2] if plain[:1] and plain[0] in STOP_WORDS else plain[:1]
-    asks = bool(QUESTION_WORDS & set(opening)) or bool(plain) and plain[0] in DETAIL_OPENERS  # not "I like..."
-    bare = asks and len(own) <= 2 and not addressed
-    if any(m.items for m in mentions):
-        return Refers.DETAIL if bare else Refers.NO
-    if bare and QUESTION_WORDS & set(opening) and not any(m.token for m in mentions):
+    questioning = not QUESTION_WORDS.isdisjoint(opening)
+    bare = len(own) <= 2 and not addressed
+    if any(m.items for m in mentions):  # "like reports?", but not "I like plastics"
+        detail = questioning or bool(plain) and plain[0] in DETAIL_OPENERS
+        return Refers.DETAIL if bare and detail else Refers.NO
+    if bare and questioning and not any(m.token for m in mentions):
         return Refers.QUESTION
     if any(t in BACK_REFERENCES for t in plain) or bool(content) and all(t in ELLIPTICAL for t in content):
         return Refers.POINTER

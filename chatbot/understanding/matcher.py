@@ -354,7 +354,7 @@ class IntentMatcher:
             weight = weights[token] ** 2
             for position in self.index.get(token, ()):
                 dots[position] += weight
-        function_words = [(t, weights[t] ** 2) for t in tokens if t in self.index and t not in telling] \
+        function_words = [(t, weights[t] ** 2) for t in tokens if t in self.common and t in self.index] \
             if telling else []
         scores = {}
         for position, dot in dots.items():
